@@ -1,0 +1,90 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
+import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
+import { ChatRoomService } from "../gen/userservice/chat_room_pb.js";
+import { type ChatMessage, UserService } from "../gen/userservice/user_service_pb.js";
+import { createChatRoom } from "./chat/chat-room.js";
+import { createChatRoomService } from "./chat/chat-room-service.js";
+import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
+import { withCors } from "./http/cors.js";
+import { hideInternalErrors } from "./http/internal-errors.js";
+import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
+import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
+import { createRouteGuideService } from "./route-guide/route-guide-service.js";
+import { createRouteNotesService } from "./route-guide/route-notes-service.js";
+import { openStorage } from "./storage/open-storage.js";
+import type { Storage } from "./storage/storage.js";
+import { createUserDirectory } from "./users/user-directory.js";
+import { createUserService } from "./users/user-service.js";
+
+export interface AppOptions {
+  /** Where data lives, e.g. "sqlite:data/app.db". Default: DEFAULT_DATABASE_URL. Ignored if `storage` is given. */
+  databaseUrl?: string;
+  /** An already open storage (tests). */
+  storage?: Storage;
+  /** Default: the canonical 100 features. */
+  features?: FeatureDb;
+  /** Hubs for live fan-out. Default: in-process. */
+  noteHub?: LiveHub<NoteEvent>;
+  chatHub?: LiveHub<ChatMessage>;
+  /** Browser origins allowed to call cross-origin. Default: none. */
+  corsOrigins?: readonly string[];
+  /** Where server faults are reported (their details never reach clients). Default: console.error. */
+  reportError?: (error: unknown, procedure: string) => void;
+}
+
+export interface App {
+  /** Registers every service on a router (also usable with createRouterTransport in tests). */
+  routes(router: ConnectRouter): void;
+  /** The Node request handler for both HTTP versions: CORS, then gRPC, gRPC-Web and Connect. */
+  handler: ReturnType<typeof withCors>;
+  readonly storage: Storage;
+  readonly noteHub: LiveHub<NoteEvent>;
+  readonly chatHub: LiveHub<ChatMessage>;
+  /** Ends open streams (the context signal of every call aborts), then closes storage. */
+  close(): Promise<void>;
+}
+
+/** Builds the services and their dependencies; listening on a port is the caller's business. */
+export function createApp(options: AppOptions = {}): App {
+  const storage = options.storage ?? openStorage(options.databaseUrl);
+  const features = options.features ?? loadFeatureDb();
+  const noteHub = options.noteHub ?? createInProcessHub<NoteEvent>();
+  const chatHub = options.chatHub ?? createInProcessHub<ChatMessage>();
+  const reportError =
+    options.reportError ?? ((error, procedure) => console.error(`${procedure} failed:`, error));
+
+  const board = createNoteBoard({ store: storage.notes, hub: noteHub });
+  const room = createChatRoom({ hub: chatHub });
+  const users = createUserDirectory({ store: storage.users });
+  const shutdown = new AbortController();
+
+  function routes(router: ConnectRouter): void {
+    router.service(RouteGuide, createRouteGuideService({ features, board }));
+    router.service(RouteNotesService, createRouteNotesService({ board }));
+    router.service(UserService, createUserService({ users, room }));
+    router.service(ChatRoomService, createChatRoomService({ room }));
+  }
+
+  const handler = withCors(
+    connectNodeAdapter({
+      routes,
+      interceptors: [hideInternalErrors(reportError)],
+      shutdownSignal: shutdown.signal,
+    }),
+    { allowedOrigins: options.corsOrigins },
+  );
+
+  return {
+    routes,
+    handler,
+    storage,
+    noteHub,
+    chatHub,
+    async close() {
+      shutdown.abort();
+      await storage.close();
+    },
+  };
+}

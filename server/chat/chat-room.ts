@@ -1,0 +1,55 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ChatMessage, ChatMessageSchema } from "../../gen/userservice/user_service_pb.js";
+import type { LiveHub } from "../hub/live-hub.js";
+
+/** The longest chat message accepted, in characters. */
+export const MAX_CHAT_TEXT_LENGTH = 1000;
+/** The longest user_id accepted, in characters. */
+export const MAX_CHAT_USER_ID_LENGTH = 128;
+
+/** The one chat room shared by Chat streams and browser subscribers. Messages are live only. */
+export interface ChatRoom {
+  /** Validates, stamps with the server's time and delivers to every subscriber. */
+  post(message: ChatMessage): Promise<ChatMessage>;
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: (message: ChatMessage) => void): () => void;
+}
+
+export interface ChatRoomOptions {
+  hub: LiveHub<ChatMessage>;
+  /** Milliseconds since the epoch. Default: Date.now. */
+  now?: () => number;
+}
+
+export function createChatRoom({ hub, now = Date.now }: ChatRoomOptions): ChatRoom {
+  return {
+    async post(message) {
+      const userId = message.userId.trim();
+      if (userId === "") throw new ConnectError("user_id: is required", Code.InvalidArgument);
+      if (userId.length > MAX_CHAT_USER_ID_LENGTH) {
+        throw new ConnectError(
+          `user_id: must be at most ${MAX_CHAT_USER_ID_LENGTH} characters`,
+          Code.InvalidArgument,
+        );
+      }
+      if (message.text.trim() === "") throw new ConnectError("text: must not be empty", Code.InvalidArgument);
+      if (message.text.length > MAX_CHAT_TEXT_LENGTH) {
+        throw new ConnectError(
+          `text: ${message.text.length} characters is over the limit of ${MAX_CHAT_TEXT_LENGTH}`,
+          Code.InvalidArgument,
+        );
+      }
+      const delivered = create(ChatMessageSchema, {
+        userId,
+        text: message.text,
+        timestamp: BigInt(now()),
+      });
+      await hub.publish(delivered);
+      return delivered;
+    },
+    subscribe(listener) {
+      return hub.subscribe(listener);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+
+/** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+type Handler = (
+  request: http.IncomingMessage | http2.Http2ServerRequest,
+  response: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+export interface OnePortServerOptions {
+  /** Serves every request, whatever the HTTP version. */
+  handler: Handler;
+  /** Default: "127.0.0.1". */
+  host?: string;
+  /** Default: 8080. 0 picks a free port (see `port` on the result). */
+  port?: number;
+  /** A connection that sends nothing for this long before its first request is dropped. Default: 10,000 ms. */
+  firstBytesTimeoutMs?: number;
+}
+
+export interface OnePortServer {
+  readonly host: string;
+  readonly port: number;
+  /** "http://host:port". */
+  readonly url: string;
+  /** Open TCP connections (both HTTP versions). */
+  connectionCount(): number;
+  /**
+   * Stops accepting connections, asks HTTP/2 clients to go away (GOAWAY) and closes idle
+   * HTTP/1.1 connections, waits up to `graceMs` (default 10,000) for in-flight requests, then
+   * destroys whatever is left.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * One plaintext port for HTTP/1.1 and h2c. Node's http2 server speaks only h2c without TLS,
+ * and browsers' fetch speaks HTTP/1.1, so each connection's first bytes decide: the HTTP/2
+ * preface goes to an http2 server, anything else to an http server.
+ */
+export async function listenOnePort(options: OnePortServerOptions): Promise<OnePortServer> {
+  const host = options.host ?? "127.0.0.1";
+  const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 10_000;
+  // Long server streams over HTTP/1.1 must not be cut by the whole-request timeout.
+  const http1 = http.createServer({ requestTimeout: 0 }, options.handler);
+  const h2c = http2.createServer({}, options.handler);
+  // An http.Server that never listened never starts its header-timeout checks; this starts them.
+  http1.emit("listening");
+
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2c.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  const listener = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    // A client resetting the connection before hand-off would otherwise crash the process.
+    socket.on("error", () => {});
+    detectProtocol(socket, firstBytesTimeoutMs, (isHttp2) =>
+      (isHttp2 ? h2c : http1).emit("connection", socket),
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(options.port ?? 8080, host, () => {
+      listener.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (listener.address() as net.AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  return {
+    host,
+    port,
+    url: `http://${urlHost}:${port}`,
+    connectionCount: () => sockets.size,
+    async close(graceMs = 10_000) {
+      const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
+      for (const session of sessions) session.close();
+      http1.closeIdleConnections();
+      // Closing the listener does not touch connections already handed off; wait for them.
+      const drained = waitUntil(() => sockets.size === 0, graceMs);
+      await drained;
+      for (const socket of sockets) socket.destroy();
+      http1.close();
+      await stopped;
+    },
+  };
+}
+
+/**
+ * Reads until the bytes either match the whole HTTP/2 preface or differ from it (the preface
+ * may arrive split), then puts them back and hands the paused socket over.
+ */
+function detectProtocol(socket: net.Socket, timeoutMs: number, handOff: (isHttp2: boolean) => void): void {
+  let received: Buffer = Buffer.alloc(0);
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  socket.once("close", () => clearTimeout(timer));
+  const onData = (chunk: Buffer) => {
+    received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+    const length = Math.min(received.length, HTTP2_PREFACE.length);
+    const matchesSoFar = received.compare(HTTP2_PREFACE, 0, length, 0, length) === 0;
+    if (matchesSoFar && received.length < HTTP2_PREFACE.length) return;
+    clearTimeout(timer);
+    socket.off("data", onData);
+    socket.pause();
+    socket.unshift(received);
+    handOff(matchesSoFar);
+    // Resuming synchronously would feed the bytes before the new owner is listening.
+    process.nextTick(() => socket.resume());
+  };
+  socket.on("data", onData);
+}
+
+function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = Date.now() + timeoutMs;
+    const check = () => {
+      if (condition() || Date.now() >= deadline) resolve();
+      else setTimeout(check, 20).unref();
+    };
+    check();
+  });
+}

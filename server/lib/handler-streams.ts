@@ -1,0 +1,40 @@
+import type { HandlerContext } from "@connectrpc/connect";
+import { type AsyncQueue, createAsyncQueue } from "./async-queue.js";
+
+/**
+ * The response side of a live stream. `start` wires sources into the queue and returns the
+ * cleanup. The stream ends when the queue ends or fails, or when the call is cancelled or
+ * its deadline passes; the cleanup runs in every case, so no hub subscription outlives its call.
+ */
+export async function* streamUntilDone<T>(
+  context: HandlerContext,
+  start: (queue: AsyncQueue<T>) => () => void,
+): AsyncGenerator<T> {
+  const queue = createAsyncQueue<T>();
+  // A generator parked on an empty queue never sees return(), so cancellation must end the queue.
+  const stop = () => queue.end();
+  context.signal.addEventListener("abort", stop);
+  let cleanup: (() => void) | undefined;
+  try {
+    cleanup = start(queue);
+    yield* queue;
+  } finally {
+    context.signal.removeEventListener("abort", stop);
+    cleanup?.();
+  }
+}
+
+/**
+ * Reads a request stream one message at a time until it ends or the call is cancelled. Used
+ * by bidi handlers, which read requests concurrently with writing responses.
+ */
+export async function consumeRequests<T>(
+  requests: AsyncIterable<T>,
+  context: HandlerContext,
+  handle: (request: T) => Promise<void>,
+): Promise<void> {
+  for await (const request of requests) {
+    if (context.signal.aborted) return;
+    await handle(request);
+  }
+}

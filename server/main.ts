@@ -1,0 +1,32 @@
+import { createApp } from "./app.js";
+import { readConfig } from "./config.js";
+import { listenOnePort } from "./http/one-port-server.js";
+
+/** Wires the app to its port and to process signals; all behaviour lives in createApp. */
+async function main(): Promise<void> {
+  const config = readConfig();
+  const app = createApp({ databaseUrl: config.databaseUrl, corsOrigins: config.corsOrigins });
+  const server = await listenOnePort({ handler: app.handler, host: config.host, port: config.port });
+  console.log(
+    `listening on ${server.url} (gRPC over h2c; gRPC-Web and Connect over HTTP/1.1 and h2c), database ${config.databaseUrl}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received, shutting down`);
+    const closed = server.close();
+    await app.close();
+    await closed;
+    console.log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

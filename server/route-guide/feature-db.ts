@@ -1,0 +1,53 @@
+import { readFileSync } from "node:fs";
+import { create } from "@bufbuild/protobuf";
+import {
+  type Feature,
+  FeatureSchema,
+  type Point,
+  PointSchema,
+} from "../../gen/routeguide/route_guide_pb.js";
+import { type Bounds, boundsContain, pointKey } from "./geo.js";
+
+/** The canonical 100 features, copied from grpc's examples into the project. */
+export const DEFAULT_FEATURES_PATH = new URL("../data/route_guide_db.json", import.meta.url);
+
+/** Read-only lookup of named features by exact point and by area. */
+export interface FeatureDb {
+  /** The feature at the point, or an unnamed feature carrying the point. */
+  featureAt(point: Point): Feature;
+  /** Whether the database has an entry at the point. */
+  isKnown(point: Point): boolean;
+  /** Features inside the bounds, in file order. */
+  featuresIn(bounds: Bounds): Feature[];
+  readonly all: readonly Feature[];
+}
+
+interface FeatureJson {
+  name: string;
+  location: { latitude: number; longitude: number };
+}
+
+export function loadFeatureDb(path: string | URL = DEFAULT_FEATURES_PATH): FeatureDb {
+  const json = JSON.parse(readFileSync(path, "utf8")) as FeatureJson[];
+  // 36 of the 100 canonical entries have no name. Like the Go and Python reference servers,
+  // they are still features: listed by ListFeatures and counted by RecordRoute.
+  const all = json.map((entry) =>
+    create(FeatureSchema, { name: entry.name, location: create(PointSchema, entry.location) }),
+  );
+  const byKey = new Map(all.map((feature) => [pointKey(feature.location as Point), feature]));
+  return {
+    all,
+    featureAt(point) {
+      return (
+        byKey.get(pointKey(point)) ??
+        create(FeatureSchema, { name: "", location: create(PointSchema, point) })
+      );
+    },
+    isKnown(point) {
+      return byKey.has(pointKey(point));
+    },
+    featuresIn(bounds) {
+      return all.filter((feature) => boundsContain(bounds, feature.location as Point));
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type Point, PointSchema, type RouteNote, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
+import { type StoredNote, StoredNoteSchema } from "../../gen/routeguide/route_notes_pb.js";
+import type { LiveHub } from "../hub/live-hub.js";
+import type { NoteRecord, NoteStore } from "../storage/storage.js";
+import { type Bounds, boundsContain, pointKey, requireValidPoint } from "./geo.js";
+
+/** The longest note message accepted, in characters. */
+export const MAX_NOTE_LENGTH = 1000;
+
+/** What travels through the hub: a recorded note and the stream that posted it, if any. */
+export interface NoteEvent {
+  record: NoteRecord;
+  originId?: string;
+}
+
+export interface NoteFeedOptions {
+  /** Receives every note the feed shows, in order. */
+  deliver(note: StoredNote): void;
+  /** Live notes posted with this origin are not shown (a RouteChat stream's own notes). */
+  originId?: string;
+}
+
+/** One stream's view of the board: history on request, then live notes in the areas watched. */
+export interface NoteFeed {
+  /**
+   * Delivers the recorded notes in `area` with id > afterId, oldest first, then keeps
+   * delivering new notes in the area live. Notes posted while the history is read are held
+   * and released after it, so none is lost or shown twice. Calls must not overlap.
+   */
+  replayAndWatch(area: Bounds, afterId?: bigint): Promise<void>;
+  /** Stops live delivery and releases the hub subscription. */
+  close(): void;
+}
+
+/** The shared route-note board behind RouteChat and the browser companions. */
+export interface NoteBoard {
+  /** Validates, persists, then publishes a note; the result is acknowledged only once stored. */
+  post(note: RouteNote, originId?: string): Promise<StoredNote>;
+  openFeed(options: NoteFeedOptions): NoteFeed;
+}
+
+export interface NoteBoardOptions {
+  store: NoteStore;
+  hub: LiveHub<NoteEvent>;
+  /** Milliseconds since the epoch. Default: Date.now. */
+  now?: () => number;
+}
+
+export function createNoteBoard({ store, hub, now = Date.now }: NoteBoardOptions): NoteBoard {
+  return {
+    async post(note, originId) {
+      const location = requireValidNote(note);
+      const record = await store.add({
+        latitude: location.latitude,
+        longitude: location.longitude,
+        message: note.message,
+        createdAt: now(),
+      });
+      await hub.publish({ record, originId });
+      return toStoredNote(record);
+    },
+
+    openFeed({ deliver, originId }) {
+      const watchedPoints = new Set<string>();
+      const watchedAreas: Bounds[] = [];
+      let loading: { area: Bounds; held: NoteRecord[] } | undefined;
+
+      const unsubscribe = hub.subscribe((event) => {
+        if (originId !== undefined && event.originId === originId) return;
+        const { record } = event;
+        if (loading !== undefined && boundsContain(loading.area, record)) {
+          loading.held.push(record);
+        } else if (
+          watchedPoints.has(pointKey(record)) ||
+          watchedAreas.some((area) => boundsContain(area, record))
+        ) {
+          deliver(toStoredNote(record));
+        }
+      });
+
+      return {
+        async replayAndWatch(area, afterId = 0n) {
+          const held: NoteRecord[] = [];
+          loading = { area, held };
+          try {
+            const history = await store.listIn(area, afterId);
+            for (const record of history) deliver(toStoredNote(record));
+            const lastId = history.at(-1)?.id ?? afterId;
+            watch(area);
+            for (const record of held) if (record.id > lastId) deliver(toStoredNote(record));
+          } finally {
+            loading = undefined;
+          }
+        },
+        close: unsubscribe,
+      };
+
+      function watch(area: Bounds): void {
+        const isPoint =
+          area.minLatitude === area.maxLatitude && area.minLongitude === area.maxLongitude;
+        if (isPoint) watchedPoints.add(pointKey({ latitude: area.minLatitude, longitude: area.minLongitude }));
+        else watchedAreas.push(area);
+      }
+    },
+  };
+}
+
+/** Returns the note's location if the note may be posted; otherwise INVALID_ARGUMENT naming the field. */
+export function requireValidNote(note: RouteNote): Point {
+  const location = requireValidPoint(note.location, "location");
+  const { message } = note;
+  if (message.trim() === "") {
+    throw new ConnectError("message: must not be empty", Code.InvalidArgument);
+  }
+  if (message.length > MAX_NOTE_LENGTH) {
+    throw new ConnectError(
+      `message: ${message.length} characters is over the limit of ${MAX_NOTE_LENGTH}`,
+      Code.InvalidArgument,
+    );
+  }
+  return location;
+}
+
+export function toStoredNote(record: NoteRecord): StoredNote {
+  return create(StoredNoteSchema, {
+    id: record.id,
+    createdAt: BigInt(record.createdAt),
+    note: create(RouteNoteSchema, {
+      location: create(PointSchema, { latitude: record.latitude, longitude: record.longitude }),
+      message: record.message,
+    }),
+  });
+}

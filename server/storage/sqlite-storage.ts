@@ -1,0 +1,155 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import {
+  type NoteArea,
+  type NoteRecord,
+  type Storage,
+  type UserRecord,
+  UniqueViolationError,
+} from "./storage.js";
+
+/**
+ * Each entry upgrades the schema by one version (PRAGMA user_version). Append only: a database
+ * created by an older release is brought forward on open.
+ */
+const MIGRATIONS = [
+  `CREATE TABLE users (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     password_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     roles TEXT NOT NULL
+   );
+   CREATE TABLE route_notes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     latitude INTEGER NOT NULL,
+     longitude INTEGER NOT NULL,
+     message TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX route_notes_by_location ON route_notes (latitude, longitude, id);`,
+];
+
+export interface SqliteStorageOptions {
+  /** Database file, created with its folder if missing; ":memory:" for a throwaway database. */
+  path: string;
+}
+
+export function openSqliteStorage(options: SqliteStorageOptions): Storage {
+  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  const db = new DatabaseSync(options.path);
+  // WAL lets readers proceed during writes; FULL sync makes every acknowledged write durable.
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+  migrate(db);
+
+  const insertUser = db.prepare(
+    `INSERT INTO users (id, username, email, password_hash, created_at, roles)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const selectUser = db.prepare("SELECT * FROM users WHERE id = ?");
+  const selectUsersFromStart = db.prepare("SELECT * FROM users ORDER BY seq LIMIT ?");
+  const selectUsersAfter = db.prepare(
+    `SELECT * FROM users WHERE seq > (SELECT seq FROM users WHERE id = ?) ORDER BY seq LIMIT ?`,
+  );
+  const insertNote = db.prepare(
+    `INSERT INTO route_notes (latitude, longitude, message, created_at) VALUES (?, ?, ?, ?)`,
+  );
+  const selectNotesIn = db.prepare(
+    `SELECT * FROM route_notes
+     WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ? AND id > ?
+     ORDER BY id`,
+  );
+  selectNotesIn.setReadBigInts(true);
+
+  return {
+    users: {
+      async insert(user: UserRecord) {
+        try {
+          insertUser.run(
+            user.id,
+            user.username,
+            user.email,
+            user.passwordHash,
+            user.createdAt,
+            JSON.stringify(user.roles),
+          );
+        } catch (error) {
+          const column = uniqueColumn(error);
+          if (column === "username" || column === "email") {
+            throw new UniqueViolationError(column, { cause: error });
+          }
+          throw error;
+        }
+      },
+      async get(id: string) {
+        const row = selectUser.get(id);
+        return row === undefined ? undefined : toUser(row);
+      },
+      async list(afterId: string | undefined, limit: number) {
+        const rows =
+          afterId === undefined ? selectUsersFromStart.all(limit) : selectUsersAfter.all(afterId, limit);
+        return rows.map(toUser);
+      },
+    },
+    notes: {
+      async add(note) {
+        const result = insertNote.run(note.latitude, note.longitude, note.message, note.createdAt);
+        return { ...note, id: BigInt(result.lastInsertRowid) };
+      },
+      async listIn(area: NoteArea, afterId = 0n) {
+        const rows = selectNotesIn.all(
+          area.minLatitude,
+          area.maxLatitude,
+          area.minLongitude,
+          area.maxLongitude,
+          afterId,
+        );
+        return rows.map((row) => ({
+          id: row.id as bigint,
+          latitude: Number(row.latitude),
+          longitude: Number(row.longitude),
+          message: String(row.message),
+          createdAt: Number(row.created_at),
+        }));
+      },
+    },
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}
+
+function migrate(db: DatabaseSync): void {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  for (let version = row.user_version; version < MIGRATIONS.length; version++) {
+    db.exec("BEGIN");
+    try {
+      db.exec(MIGRATIONS[version] as string);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}
+
+function toUser(row: Record<string, unknown>): UserRecord {
+  return {
+    id: String(row.id),
+    username: String(row.username),
+    email: String(row.email),
+    passwordHash: String(row.password_hash),
+    createdAt: Number(row.created_at),
+    roles: JSON.parse(String(row.roles)) as string[],
+  };
+}
+
+/** "UNIQUE constraint failed: users.email" -> "email". */
+function uniqueColumn(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : "";
+  return /UNIQUE constraint failed: \w+\.(\w+)/.exec(message)?.[1];
+}

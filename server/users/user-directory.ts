@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type CreateUserRequest, type User, UserSchema } from "../../gen/userservice/user_service_pb.js";
+import { type UserRecord, type UserStore, UniqueViolationError } from "../storage/storage.js";
+import { hashPassword } from "./password-hash.js";
+import { requireValidNewUser } from "./user-validation.js";
+
+/** ListUsers page size when the request says 0. */
+export const DEFAULT_PAGE_SIZE = 10;
+/** Largest ListUsers page; larger requests are served this many (as AIP-158 advises). */
+export const MAX_PAGE_SIZE = 1000;
+/** Roles given to every new user. */
+export const DEFAULT_ROLES = ["user"];
+
+/** Users as the services see them: validated creation, lookup and paging. */
+export interface UserDirectory {
+  /** INVALID_ARGUMENT for bad input, ALREADY_EXISTS for a taken username or email. */
+  create(request: CreateUserRequest): Promise<User>;
+  /** NOT_FOUND for an unknown id. */
+  get(id: string): Promise<User>;
+  /** One page in creation order after the user `pageToken`; INVALID_ARGUMENT for a bad token or size. */
+  listPage(pageSize: number, pageToken: string): Promise<User[]>;
+  /** The stored record, with password hash, or undefined (for authentication). */
+  findRecord(id: string): Promise<UserRecord | undefined>;
+}
+
+export interface UserDirectoryOptions {
+  store: UserStore;
+  /** Default: scrypt with the default cost. */
+  hash?: (password: string) => Promise<string>;
+  /** Milliseconds since the epoch. Default: Date.now. */
+  now?: () => number;
+}
+
+export function createUserDirectory({
+  store,
+  hash = hashPassword,
+  now = Date.now,
+}: UserDirectoryOptions): UserDirectory {
+  return {
+    async create(request) {
+      const valid = requireValidNewUser(request);
+      const record: UserRecord = {
+        id: randomUUID(),
+        username: valid.username,
+        email: valid.email,
+        passwordHash: await hash(valid.password),
+        createdAt: now(),
+        roles: DEFAULT_ROLES,
+      };
+      try {
+        await store.insert(record);
+      } catch (error) {
+        if (error instanceof UniqueViolationError) {
+          const value = error.field === "username" ? record.username : record.email;
+          throw new ConnectError(`${error.field}: "${value}" is already taken`, Code.AlreadyExists);
+        }
+        throw error;
+      }
+      return toUser(record);
+    },
+
+    async get(id) {
+      if (id === "") throw new ConnectError("id: is required", Code.InvalidArgument);
+      const record = await store.get(id);
+      if (record === undefined) throw new ConnectError(`user "${id}" not found`, Code.NotFound);
+      return toUser(record);
+    },
+
+    async listPage(pageSize, pageToken) {
+      if (pageSize < 0) throw new ConnectError("page_size: must not be negative", Code.InvalidArgument);
+      const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+      if (pageToken !== "" && (await store.get(pageToken)) === undefined) {
+        throw new ConnectError(
+          `page_token: "${pageToken}" is not the id of a user; pass the id of the last user of the previous page`,
+          Code.InvalidArgument,
+        );
+      }
+      const records = await store.list(pageToken === "" ? undefined : pageToken, limit);
+      return records.map(toUser);
+    },
+
+    findRecord(id) {
+      return store.get(id);
+    },
+  };
+}
+
+export function toUser(record: UserRecord): User {
+  return create(UserSchema, {
+    id: record.id,
+    username: record.username,
+    email: record.email,
+    createdAt: BigInt(record.createdAt),
+    roles: record.roles,
+  });
+}
