@@ -8,6 +8,7 @@ import { createChatRoom } from "./chat/chat-room.js";
 import { createChatRoomService } from "./chat/chat-room-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
+import { withSpecGrpcMessage } from "./http/grpc-message-encoding.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
@@ -37,7 +38,7 @@ export interface AppOptions {
 export interface App {
   /** Registers every service on a router (also usable with createRouterTransport in tests). */
   routes(router: ConnectRouter): void;
-  /** The Node request handler for both HTTP versions: CORS, then gRPC, gRPC-Web and Connect. */
+  /** The Node request handler for both HTTP versions: CORS, spec grpc-message encoding, then gRPC, gRPC-Web and Connect. */
   handler: ReturnType<typeof withCors>;
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
@@ -68,11 +69,13 @@ export function createApp(options: AppOptions = {}): App {
   }
 
   const handler = withCors(
-    connectNodeAdapter({
-      routes,
-      interceptors: [hideInternalErrors(reportError)],
-      shutdownSignal: shutdown.signal,
-    }),
+    withSpecGrpcMessage(
+      connectNodeAdapter({
+        routes,
+        interceptors: [hideInternalErrors(reportError)],
+        shutdownSignal: shutdown.signal,
+      }),
+    ),
     { allowedOrigins: options.corsOrigins },
   );
 

@@ -1,14 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PointSchema, RouteGuide, type RouteNote } from "../../gen/routeguide/route_guide_pb.js";
+import { PointSchema, RouteGuide, type RouteNote, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
 import type { App } from "../app.js";
 import { createPushStream } from "../test-support/push-stream.js";
 import { clientFor, collect, createTestApp, eventually, inMemoryTransport } from "../test-support/test-server.js";
 import { loadFeatureDb } from "./feature-db.js";
 
 const point = (latitude: number, longitude: number) => create(PointSchema, { latitude, longitude });
-const note = (latitude: number, longitude: number, message: string) => ({ location: point(latitude, longitude), message });
+const note = (latitude: number, longitude: number, message: string) =>
+  create(RouteNoteSchema, { location: point(latitude, longitude), message });
 
 let app: App;
 let client: ReturnType<typeof clientFor<typeof RouteGuide>>;
