@@ -51,6 +51,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
   http1.emit("listening");
 
   const sockets = new Set<net.Socket>();
+  let onLastSocketClosed: (() => void) | undefined;
   const sessions = new Set<http2.ServerHttp2Session>();
   h2c.on("session", (session) => {
     sessions.add(session);
@@ -59,7 +60,10 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
 
   const listener = net.createServer((socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.once("close", () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) onLastSocketClosed?.();
+    });
     // A client resetting the connection before hand-off would otherwise crash the process.
     socket.on("error", () => {});
     detectProtocol(socket, firstBytesTimeoutMs, (isHttp2) =>
@@ -87,8 +91,12 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       for (const session of sessions) session.close();
       http1.closeIdleConnections();
       // Closing the listener does not touch connections already handed off; wait for them.
-      const drained = waitUntil(() => sockets.size === 0, graceMs);
-      await drained;
+      if (sockets.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          onLastSocketClosed = () => (clearTimeout(timer), resolve());
+        });
+      }
       for (const socket of sockets) socket.destroy();
       http1.close();
       await stopped;
@@ -118,15 +126,4 @@ function detectProtocol(socket: net.Socket, timeoutMs: number, handOff: (isHttp2
     process.nextTick(() => socket.resume());
   };
   socket.on("data", onData);
-}
-
-function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = Date.now() + timeoutMs;
-    const check = () => {
-      if (condition() || Date.now() >= deadline) resolve();
-      else setTimeout(check, 20).unref();
-    };
-    check();
-  });
 }

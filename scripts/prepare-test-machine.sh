@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond npm packages, only where it is missing:
+# a native gRPC client for Python (grpcio + protoc's Python plugin) from Debian's packages.
+# Safe to run repeatedly; on a machine that already has everything it does nothing.
+set -euo pipefail
+
+missing=()
+/usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || missing+=(python3-grpcio python3-protobuf)
+command -v protoc >/dev/null || missing+=(protobuf-compiler)
+[ -x /usr/bin/grpc_python_plugin ] || missing+=(protobuf-compiler-grpc)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "The tests need these Debian packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing ${missing[*]} ..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+  { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }

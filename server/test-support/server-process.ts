@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from "node:child_process";
+
+const main = new URL("../main.ts", import.meta.url).pathname;
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs server/main.ts as `npm start` does, on a free port unless env says otherwise. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  // process.execPath: the Node 24 that runs the tests (npm puts it first on PATH).
+  const child = spawn(process.execPath, ["--import", "tsx", main], { env: { ...process.env, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  // "close", not "exit": the last lines printed are read only once the pipes close.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) (clearTimeout(timer), resolve(match[1] as string));
+    };
+    child.stdout!.on("data", check);
+    void exited.then((code) => (clearTimeout(timer), reject(new Error(`server exited with ${code}:\n${output}`))));
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop(signal = "SIGTERM") {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
