@@ -1,9 +1,14 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
 import { ChatRoomService } from "../gen/userservice/chat_room_pb.js";
 import { type ChatMessage, UserService } from "../gen/userservice/user_service_pb.js";
+import { requireAuthentication } from "./auth/auth-interceptor.js";
+import { createAuthenticator } from "./auth/authenticator.js";
+import { createLogin } from "./auth/login.js";
+import { createLoginThrottle, type LoginThrottleOptions } from "./auth/login-throttle.js";
+import { createTokenSigner, type TokenSignerOptions } from "./auth/token-signer.js";
 import { createChatRoom } from "./chat/chat-room.js";
 import { createChatRoomService } from "./chat/chat-room-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
@@ -29,6 +34,8 @@ export interface AppOptions {
   /** Hubs for live fan-out. Default: in-process. */
   noteHub?: LiveHub<NoteEvent>;
   chatHub?: LiveHub<ChatMessage>;
+  /** Authentication: token signing (AUTH_SECRET, AUTH_TOKEN_TTL_SECONDS) and static tokens (AUTH_TOKENS). */
+  auth?: TokenSignerOptions & { serviceTokens?: readonly string[]; throttle?: LoginThrottleOptions };
   /** Browser origins allowed to call cross-origin. Default: none. */
   corsOrigins?: readonly string[];
   /** Where server faults are reported (their details never reach clients). Default: console.error. */
@@ -38,6 +45,8 @@ export interface AppOptions {
 export interface App {
   /** Registers every service on a router (also usable with createRouterTransport in tests). */
   routes(router: ConnectRouter): void;
+  /** Interceptors and limits, shared by the HTTP handler and in-memory transports. */
+  routerOptions: ConnectRouterOptions;
   /** The Node request handler for both HTTP versions: CORS, spec grpc-message encoding, then gRPC, gRPC-Web and Connect. */
   handler: ReturnType<typeof withCors>;
   readonly storage: Storage;
@@ -59,28 +68,32 @@ export function createApp(options: AppOptions = {}): App {
   const board = createNoteBoard({ store: storage.notes, hub: noteHub });
   const room = createChatRoom({ hub: chatHub });
   const users = createUserDirectory({ store: storage.users });
+  const signer = createTokenSigner(options.auth);
+  const login = createLogin({ users: storage.users, signer, throttle: createLoginThrottle(options.auth?.throttle) });
+  const authenticate = createAuthenticator({ signer, users: storage.users, serviceTokens: options.auth?.serviceTokens });
   const shutdown = new AbortController();
+  const routerOptions: ConnectRouterOptions = {
+    interceptors: [hideInternalErrors(reportError), requireAuthentication(authenticate)],
+    shutdownSignal: shutdown.signal,
+  };
 
   function routes(router: ConnectRouter): void {
     router.service(RouteGuide, createRouteGuideService({ features, board }));
     router.service(RouteNotesService, createRouteNotesService({ board }));
-    router.service(UserService, createUserService({ users, room }));
+    router.service(UserService, createUserService({ users, room, login }));
     router.service(ChatRoomService, createChatRoomService({ room }));
   }
 
   const handler = withCors(
     withSpecGrpcMessage(
-      connectNodeAdapter({
-        routes,
-        interceptors: [hideInternalErrors(reportError)],
-        shutdownSignal: shutdown.signal,
-      }),
+      connectNodeAdapter({ routes, ...routerOptions }),
     ),
     { allowedOrigins: options.corsOrigins },
   );
 
   return {
     routes,
+    routerOptions,
     handler,
     storage,
     noteHub,

@@ -10,6 +10,12 @@ export interface ServerConfig {
   databaseUrl: string;
   /** CORS_ORIGINS, comma-separated. Default: none. */
   corsOrigins: string[];
+  /** AUTH_SECRET: HMAC key for login tokens, at least 32 characters. Default: random per start. */
+  authSecret: string | undefined;
+  /** AUTH_TOKEN_TTL_SECONDS. Default: 3600. */
+  authTokenTtlMs: number;
+  /** AUTH_TOKENS, comma-separated static service tokens. Default: none. */
+  serviceTokens: string[];
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -17,13 +23,24 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be an integer from 0 to 65535, got "${env.PORT}"`);
   }
+  const secret = env.AUTH_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) throw new Error("AUTH_SECRET must be at least 32 characters");
+  const ttlSeconds = Number(env.AUTH_TOKEN_TTL_SECONDS ?? 3600);
+  if (!(ttlSeconds > 0)) throw new Error(`AUTH_TOKEN_TTL_SECONDS must be a positive number, got "${env.AUTH_TOKEN_TTL_SECONDS}"`);
   return {
+    authSecret: secret,
+    authTokenTtlMs: ttlSeconds * 1000,
+    serviceTokens: list(env.AUTH_TOKENS),
     host: env.HOST || "127.0.0.1",
     port,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
-    corsOrigins: (env.CORS_ORIGINS ?? "")
-      .split(",")
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== ""),
+    corsOrigins: list(env.CORS_ORIGINS),
   };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }

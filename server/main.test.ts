@@ -10,7 +10,7 @@ import { PointSchema, RouteGuide, RouteNoteSchema } from "../gen/routeguide/rout
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
 import { UserService } from "../gen/userservice/user_service_pb.js";
 import { spawnServer } from "./test-support/server-process.js";
-import { collect } from "./test-support/test-server.js";
+import { bearer, collect } from "./test-support/test-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "grpc-app-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,9 +18,9 @@ const here = create(PointSchema, { latitude: 404, longitude: 808 });
 
 describe("the server process (npm start)", () => {
   it("keeps users and notes across a SIGTERM restart, exiting 0", async () => {
-    const env = { DATABASE_URL: `sqlite:${join(dir, "restart.db")}` };
+    const env = { DATABASE_URL: `sqlite:${join(dir, "restart.db")}`, AUTH_TOKENS: "ops-token" };
     const first = await spawnServer(env);
-    const transport = createGrpcTransport({ baseUrl: first.url });
+    const transport = createGrpcTransport({ baseUrl: first.url, interceptors: [bearer("ops-token")] });
     const user = await createClient(UserService, transport).createUser({ username: "durable", email: "durable@example.com", password: "long enough" });
     await createClient(RouteNotesService, transport).postNote({ location: here, message: "posted from a browser" });
     await collect(createClient(RouteGuide, transport).routeChat((async function* () {
@@ -31,7 +31,7 @@ describe("the server process (npm start)", () => {
 
     const second = await spawnServer(env);
     try {
-      const again = createConnectTransport({ baseUrl: second.url, httpVersion: "1.1" });
+      const again = createConnectTransport({ baseUrl: second.url, httpVersion: "1.1", interceptors: [bearer("ops-token")] });
       expect(await createClient(UserService, again).getUser({ id: user.id })).toEqual(user);
       const history = await collect(createClient(RouteGuide, createGrpcTransport({ baseUrl: second.url })).routeChat((async function* () {
         yield create(RouteNoteSchema, { location: here, message: "after restart" });

@@ -5,7 +5,14 @@ import { listenOnePort } from "./http/one-port-server.js";
 /** Wires the app to its port and to process signals; all behaviour lives in createApp. */
 async function main(): Promise<void> {
   const config = readConfig();
-  const app = createApp({ databaseUrl: config.databaseUrl, corsOrigins: config.corsOrigins });
+  const app = createApp({
+    databaseUrl: config.databaseUrl,
+    corsOrigins: config.corsOrigins,
+    auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
+  });
+  if (config.authSecret === undefined) {
+    console.log("AUTH_SECRET is not set: login tokens are signed with a random key and end when the server restarts");
+  }
   const server = await listenOnePort({ handler: app.handler, host: config.host, port: config.port });
   console.log(
     `listening on ${server.url} (gRPC over h2c; gRPC-Web and Connect over HTTP/1.1 and h2c), database ${config.databaseUrl}`,

@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { ChatRoomService } from "../../gen/userservice/chat_room_pb.js";
 import type { ChatMessage } from "../../gen/userservice/user_service_pb.js";
 import { streamUntilDone } from "../lib/handler-streams.js";
+import { callerOf, senderId } from "../auth/identity.js";
 import type { ChatRoom } from "./chat-room.js";
 
 /** Browser companions of UserService.Chat: subscribe (server stream) and post (unary). */
@@ -13,8 +14,9 @@ export function createChatRoomService({ room }: { room: ChatRoom }): ServiceImpl
       );
     },
 
-    post(message) {
-      return room.post(message);
+    /** The sender is the authenticated caller; the message's own user_id is ignored. */
+    post(message, context) {
+      return room.post(senderId(callerOf(context)), message.text);
     },
   };
 }

@@ -5,13 +5,11 @@ import type { LiveHub } from "../hub/live-hub.js";
 
 /** The longest chat message accepted, in characters. */
 export const MAX_CHAT_TEXT_LENGTH = 1000;
-/** The longest user_id accepted, in characters. */
-export const MAX_CHAT_USER_ID_LENGTH = 128;
 
 /** The one chat room shared by Chat streams and browser subscribers. Messages are live only. */
 export interface ChatRoom {
-  /** Validates, stamps with the server's time and delivers to every subscriber. */
-  post(message: ChatMessage): Promise<ChatMessage>;
+  /** Validates, stamps with the sender and the server's time, and delivers to every subscriber. */
+  post(senderId: string, text: string): Promise<ChatMessage>;
   /** Returns the function that unsubscribes. */
   subscribe(listener: (message: ChatMessage) => void): () => void;
 }
@@ -24,27 +22,15 @@ export interface ChatRoomOptions {
 
 export function createChatRoom({ hub, now = Date.now }: ChatRoomOptions): ChatRoom {
   return {
-    async post(message) {
-      const userId = message.userId.trim();
-      if (userId === "") throw new ConnectError("user_id: is required", Code.InvalidArgument);
-      if (userId.length > MAX_CHAT_USER_ID_LENGTH) {
+    async post(senderId, text) {
+      if (text.trim() === "") throw new ConnectError("text: must not be empty", Code.InvalidArgument);
+      if (text.length > MAX_CHAT_TEXT_LENGTH) {
         throw new ConnectError(
-          `user_id: must be at most ${MAX_CHAT_USER_ID_LENGTH} characters`,
+          `text: ${text.length} characters is over the limit of ${MAX_CHAT_TEXT_LENGTH}`,
           Code.InvalidArgument,
         );
       }
-      if (message.text.trim() === "") throw new ConnectError("text: must not be empty", Code.InvalidArgument);
-      if (message.text.length > MAX_CHAT_TEXT_LENGTH) {
-        throw new ConnectError(
-          `text: ${message.text.length} characters is over the limit of ${MAX_CHAT_TEXT_LENGTH}`,
-          Code.InvalidArgument,
-        );
-      }
-      const delivered = create(ChatMessageSchema, {
-        userId,
-        text: message.text,
-        timestamp: BigInt(now()),
-      });
+      const delivered = create(ChatMessageSchema, { userId: senderId, text, timestamp: BigInt(now()) });
       await hub.publish(delivered);
       return delivered;
     },

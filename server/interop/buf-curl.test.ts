@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../test-support/test-server.js";
+import { startTestServer, TEST_TOKEN, type TestServer } from "../test-support/test-server.js";
 
 const run = promisify(execFile);
 const buf = new URL("../../node_modules/.bin/buf", import.meta.url).pathname;
@@ -12,7 +12,7 @@ beforeAll(async () => (server = await startTestServer()));
 afterAll(() => server.close());
 
 function bufCurl(protocol: string, method: string, data: object, extra: string[] = []) {
-  return run(buf, ["curl", "--protocol", protocol, ...extra, "--schema", schema, "-d", JSON.stringify(data), `${server.url}/${method}`]);
+  return run(buf, ["curl", "--protocol", protocol, ...extra, "-H", `authorization: Bearer ${TEST_TOKEN}`, "--schema", schema, "-d", JSON.stringify(data), `${server.url}/${method}`]);
 }
 
 describe.each([

@@ -112,8 +112,9 @@ describe.each(PROTOCOL_MATRIX.filter((p) => p.bidi))("connect-node client, $name
     const chat = createPushStream<ChatMessage>();
     const chatGot: ChatMessage[] = [];
     const chatDone = (async () => { for await (const m of users.chat(chat)) chatGot.push(m); })();
-    chat.push({ userId: tag, text: "ping" } as ChatMessage);
-    await eventually(() => chatGot.some((m) => m.userId === tag && m.text === "ping"));
+    chat.push({ userId: "someone else", text: `ping ${tag}` } as ChatMessage);
+    // The sender is whoever the token says (service token 1), whatever the message claims.
+    await eventually(() => chatGot.some((m) => m.userId === "service:1" && m.text === `ping ${tag}`));
     chat.end();
     await chatDone;
   });

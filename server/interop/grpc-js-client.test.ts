@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestServer, type TestServer } from "../test-support/test-server.js";
+import { eventually, startTestServer, TEST_TOKEN, type TestServer } from "../test-support/test-server.js";
 
 // A native gRPC client built at run time from the .proto files, as a user of grpc-js would.
 const definition = protoLoader.loadSync(["routeguide/route_guide.proto", "userservice/user_service.proto"], {
@@ -27,8 +27,14 @@ afterAll(async () => {
   await server.close();
 });
 
+/** Metadata carrying the test service token, as a grpc-js user passes credentials per call. */
+const authorized = () => {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${TEST_TOKEN}`);
+  return metadata;
+};
 const unary = <T>(client: any, method: string, request: object, options: object = {}): Promise<T> =>
-  new Promise((resolve, reject) => client[method](request, new grpc.Metadata(), options, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+  new Promise((resolve, reject) => client[method](request, authorized(), options, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
 const serverStream = <T>(call: grpc.ClientReadableStream<T>): Promise<T[]> =>
   new Promise((resolve, reject) => {
     const items: T[] = [];
@@ -36,7 +42,7 @@ const serverStream = <T>(call: grpc.ClientReadableStream<T>): Promise<T[]> =>
   });
 const clientStream = <T>(client: any, method: string, requests: object[]): Promise<T> =>
   new Promise((resolve, reject) => {
-    const call = client[method]((e: Error | null, r: T) => (e ? reject(e) : resolve(r)));
+    const call = client[method](authorized(), (e: Error | null, r: T) => (e ? reject(e) : resolve(r)));
     for (const request of requests) call.write(request);
     call.end();
   });
@@ -86,7 +92,7 @@ describe("@grpc/grpc-js against the one port", () => {
     const created = await unary<any>(users, "CreateUser", { username: "grpcjs", email: "grpcjs@example.com", password: "long enough" });
     expect(created).toMatchObject({ username: "grpcjs", roles: ["user"] });
     expect(await unary<any>(users, "GetUser", { id: created.id })).toEqual(created);
-    expect(await serverStream<any>(users.ListUsers({ page_size: 5 }))).toContainEqual(created);
+    expect(await serverStream<any>(users.ListUsers({ page_size: 5 }, authorized()))).toContainEqual(created);
 
     const batch = await clientStream<any>(users, "BatchCreateUsers", [
       { username: "grpcjs2", email: "grpcjs2@example.com", password: "long enough" },
@@ -94,7 +100,7 @@ describe("@grpc/grpc-js against the one port", () => {
     ]);
     expect(batch).toEqual({ created: 1, errors: ['request 1: username: "grpcjs" is already taken'] });
 
-    const chat = users.Chat();
+    const chat = users.Chat(authorized());
     const got: any[] = [];
     chat.on("data", (message: any) => got.push(message));
     const ended = new Promise((resolve) => chat.on("end", resolve));
@@ -102,7 +108,7 @@ describe("@grpc/grpc-js against the one port", () => {
     await eventually(() => got.length === 1);
     chat.end();
     await ended;
-    expect(got[0]).toMatchObject({ user_id: "grpcjs", text: "hello" });
+    expect(got[0]).toMatchObject({ user_id: "service:1", text: "hello" });
     expect(Number(got[0].timestamp)).toBeGreaterThan(0);
 
     await expect(unary(users, "GetUser", { id: "nobody" })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: 'user "nobody" not found' });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../test-support/test-server.js";
+import { startTestServer, TEST_TOKEN, type TestServer } from "../test-support/test-server.js";
 
 const run = promisify(execFile);
 const protoDir = new URL("../../proto", import.meta.url).pathname;
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe("Python grpcio client generated from the canonical protos", () => {
   it("gets the documented behaviour for every method", async () => {
-    const { stdout } = await run("/usr/bin/python3", [script, generated, `127.0.0.1:${server.server.port}`], { timeout: 20_000 });
+    const { stdout } = await run("/usr/bin/python3", [script, generated, `127.0.0.1:${server.server.port}`, TEST_TOKEN], { timeout: 20_000 });
     const result = JSON.parse(stdout);
     expect(result.feature).toBe("Berkshire Valley Management Area Trail, Jefferson, NJ, USA");
     expect(result.no_feature).toBe("");
@@ -48,7 +48,10 @@ describe("Python grpcio client generated from the canonical protos", () => {
     expect(result.fetched_same).toBe(true);
     expect(result.listed).toContain("pythonista");
     expect(result.batch).toEqual({ created: 1, errors: ['request 1: username: "pythonista" is already taken'] });
-    expect(result.chat).toEqual([{ user_id: "py", text: "hello from python", stamped: true }]);
+    expect(result.unauthenticated.code).toBe("UNAUTHENTICATED");
+    expect(result.login_user).toBe(true);
+    expect(result.chat).toEqual([{ user_is_me: true, text: "hello from python", stamped: true }]);
+    expect(result.bad_login).toEqual({ code: "UNAUTHENTICATED", details: "invalid username or password" });
     expect(result.duplicate).toEqual({ code: "ALREADY_EXISTS", details: 'username: "PYTHONISTA" is already taken' });
     expect(result.invalid).toEqual({ code: "INVALID_ARGUMENT", details: 'email: "nope" is not an email address (expected name@example.com)' });
     expect(result.not_found).toEqual({ code: "NOT_FOUND", details: 'user "nobody" not found' });

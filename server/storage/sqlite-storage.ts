@@ -50,6 +50,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const selectUser = db.prepare("SELECT * FROM users WHERE id = ?");
+  const selectUserByName = db.prepare("SELECT * FROM users WHERE username = ?");
   const selectUsersFromStart = db.prepare("SELECT * FROM users ORDER BY seq LIMIT ?");
   const selectUsersAfter = db.prepare(
     `SELECT * FROM users WHERE seq > (SELECT seq FROM users WHERE id = ?) ORDER BY seq LIMIT ?`,
@@ -86,6 +87,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       },
       async get(id: string) {
         const row = selectUser.get(id);
+        return row === undefined ? undefined : toUser(row);
+      },
+      async findByUsername(username: string) {
+        const row = selectUserByName.get(username);
         return row === undefined ? undefined : toUser(row);
       },
       async list(afterId: string | undefined, limit: number) {

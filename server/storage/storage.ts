@@ -23,6 +23,8 @@ export interface UserStore {
   /** Inserts a user; throws UniqueViolationError if the username or email is taken. */
   insert(user: UserRecord): Promise<void>;
   get(id: string): Promise<UserRecord | undefined>;
+  /** Case-insensitive. */
+  findByUsername(username: string): Promise<UserRecord | undefined>;
   /** Users in creation order, starting after the user `afterId` (from the start if undefined). */
   list(afterId: string | undefined, limit: number): Promise<UserRecord[]>;
 }

@@ -1,4 +1,4 @@
-import { type Client, createClient, createRouterTransport, type Transport } from "@connectrpc/connect";
+import { type Client, createClient, createRouterTransport, type Interceptor, type Transport } from "@connectrpc/connect";
 import {
   createConnectTransport,
   createGrpcTransport,
@@ -8,14 +8,25 @@ import type { DescService } from "@bufbuild/protobuf";
 import { type App, type AppOptions, createApp } from "../app.js";
 import { listenOnePort, type OnePortServer } from "../http/one-port-server.js";
 
-/** An app on a throwaway in-memory database, reporting faults to the test's output. */
-export function createTestApp(options: AppOptions = {}): App {
-  return createApp({ databaseUrl: "sqlite::memory:", ...options });
+/** A static service token every test app accepts (AUTH_TOKENS). */
+export const TEST_TOKEN = "test-service-token";
+
+/** Sends `authorization: Bearer <token>` with every call; no header for undefined. */
+export function bearer(token: string | undefined): Interceptor {
+  return (next) => (request) => {
+    if (token !== undefined) request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
 }
 
-/** Handlers only, no network: for the in-memory layer of tests. */
-export function inMemoryTransport(app: App): Transport {
-  return createRouterTransport(app.routes);
+/** An app on a throwaway in-memory database that accepts TEST_TOKEN. */
+export function createTestApp(options: AppOptions = {}): App {
+  return createApp({ databaseUrl: "sqlite::memory:", ...options, auth: { serviceTokens: [TEST_TOKEN], ...options.auth } });
+}
+
+/** Handlers and interceptors, no network: for the in-memory layer of tests. */
+export function inMemoryTransport(app: App, token: string | undefined = TEST_TOKEN): Transport {
+  return createRouterTransport(app.routes, { router: app.routerOptions, transport: { interceptors: [bearer(token)] } });
 }
 
 export interface TestServer {
@@ -41,16 +52,20 @@ export async function startTestServer(options: AppOptions = {}): Promise<TestSer
   };
 }
 
+type MakeTransport = (baseUrl: string, token?: string | null) => Transport;
+/** null: no authorization header; undefined: TEST_TOKEN. */
+const auth = (token: string | null | undefined) => ({ interceptors: [bearer(token === null ? undefined : (token ?? TEST_TOKEN))] });
+
 /** Every protocol × HTTP version a connect-node client can speak to the one port. */
-export const PROTOCOL_MATRIX = [
-  { name: "grpc h2c", bidi: true, make: (baseUrl: string) => createGrpcTransport({ baseUrl }) },
-  { name: "grpc-web http/1.1", bidi: false, make: (baseUrl: string) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }) },
-  { name: "grpc-web h2c", bidi: true, make: (baseUrl: string) => createGrpcWebTransport({ baseUrl, httpVersion: "2" }) },
-  { name: "connect json http/1.1", bidi: false, make: (baseUrl: string) => createConnectTransport({ baseUrl, httpVersion: "1.1" }) },
-  { name: "connect binary http/1.1", bidi: false, make: (baseUrl: string) => createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: true }) },
-  { name: "connect json h2c", bidi: true, make: (baseUrl: string) => createConnectTransport({ baseUrl, httpVersion: "2" }) },
-  { name: "connect binary h2c", bidi: true, make: (baseUrl: string) => createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true }) },
-] as const;
+export const PROTOCOL_MATRIX: readonly { name: string; bidi: boolean; make: MakeTransport }[] = [
+  { name: "grpc h2c", bidi: true, make: (baseUrl, token) => createGrpcTransport({ baseUrl, ...auth(token) }) },
+  { name: "grpc-web http/1.1", bidi: false, make: (baseUrl, token) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1", ...auth(token) }) },
+  { name: "grpc-web h2c", bidi: true, make: (baseUrl, token) => createGrpcWebTransport({ baseUrl, httpVersion: "2", ...auth(token) }) },
+  { name: "connect json http/1.1", bidi: false, make: (baseUrl, token) => createConnectTransport({ baseUrl, httpVersion: "1.1", ...auth(token) }) },
+  { name: "connect binary http/1.1", bidi: false, make: (baseUrl, token) => createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: true, ...auth(token) }) },
+  { name: "connect json h2c", bidi: true, make: (baseUrl, token) => createConnectTransport({ baseUrl, httpVersion: "2", ...auth(token) }) },
+  { name: "connect binary h2c", bidi: true, make: (baseUrl, token) => createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, ...auth(token) }) },
+];
 
 export function clientFor<S extends DescService>(service: S, transport: Transport): Client<S> {
   return createClient(service, transport);

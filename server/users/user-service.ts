@@ -5,6 +5,8 @@ import {
   type ChatMessage,
   UserService,
 } from "../../gen/userservice/user_service_pb.js";
+import type { Login } from "../auth/login.js";
+import { callerOf, senderId } from "../auth/identity.js";
 import type { ChatRoom } from "../chat/chat-room.js";
 import { consumeRequests, streamUntilDone } from "../lib/handler-streams.js";
 import type { UserDirectory } from "./user-directory.js";
@@ -12,10 +14,11 @@ import type { UserDirectory } from "./user-directory.js";
 export interface UserServiceDeps {
   users: UserDirectory;
   room: ChatRoom;
+  login: Login;
 }
 
 /** userservice.UserService. */
-export function createUserService({ users, room }: UserServiceDeps): ServiceImpl<typeof UserService> {
+export function createUserService({ users, room, login }: UserServiceDeps): ServiceImpl<typeof UserService> {
   return {
     getUser(request) {
       return users.get(request.id);
@@ -46,15 +49,21 @@ export function createUserService({ users, room }: UserServiceDeps): ServiceImpl
       return create(BatchResultSchema, { created, errors });
     },
 
+    login(request) {
+      return login(request.username, request.password);
+    },
+
     /**
      * Every message from any participant reaches every open Chat stream and subscriber, the
-     * sender included. The response ends when the client ends its requests.
+     * sender included, with user_id set from the caller's token. The response ends when the
+     * client ends its requests.
      */
     chat(messages, context) {
+      const sender = senderId(callerOf(context));
       return streamUntilDone<ChatMessage>(context, (outgoing) => {
         const unsubscribe = room.subscribe((message) => outgoing.push(message));
         consumeRequests(messages, context, async (message) => {
-          await room.post(message);
+          await room.post(sender, message.text);
         }).then(
           () => outgoing.end(),
           (error) => outgoing.fail(error),

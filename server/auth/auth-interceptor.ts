@@ -1,0 +1,34 @@
+import type { Interceptor } from "@connectrpc/connect";
+import type { Authenticate } from "./authenticator.js";
+import { identityKey } from "./identity.js";
+
+/**
+ * Methods anyone may call. Everything else needs a token, so a method added later is
+ * protected until someone decides otherwise.
+ */
+export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
+  "routeguide.RouteGuide/*",
+  "routeguide.RouteNotesService/*",
+  "userservice.UserService/CreateUser",
+  "userservice.UserService/Login",
+  "grpc.health.v1.Health/*",
+  "grpc.reflection.v1.ServerReflection/*",
+  "grpc.reflection.v1alpha.ServerReflection/*",
+]);
+
+export function isPublic(service: string, method: string): boolean {
+  return PUBLIC_PROCEDURES.has(`${service}/*`) || PUBLIC_PROCEDURES.has(`${service}/${method}`);
+}
+
+/**
+ * Authenticates before the handler runs, so a refused call has read no request message and
+ * changed nothing. The identity is handed to handlers as a context value.
+ */
+export function requireAuthentication(authenticate: Authenticate): Interceptor {
+  return (next) => async (request) => {
+    if (!isPublic(request.service.typeName, request.method.name)) {
+      request.contextValues.set(identityKey, await authenticate(request.header.get("authorization")));
+    }
+    return next(request);
+  };
+}
