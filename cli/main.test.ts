@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import type { IncomingHttpHeaders } from "node:http";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp } from "../server/test-support/test-server.js";
+import { createTestApp, TEST_TOKEN } from "../server/test-support/test-server.js";
 import { listenOnePort, type OnePortServer } from "../server/http/one-port-server.js";
 import type { App } from "../server/app.js";
 
@@ -28,7 +28,10 @@ afterAll(async () => {
 });
 
 function client(...args: string[]) {
-  return run(process.execPath, ["--import", "tsx", main, "--url", server.url, ...args], { timeout: 20_000 }).then(
+  return run(process.execPath, ["--import", "tsx", main, "--url", server.url, ...args], {
+    timeout: 20_000,
+    env: { ...process.env, API_TOKEN: TEST_TOKEN },
+  }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error) => ({ code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string }),
   );
@@ -49,6 +52,16 @@ describe("npm run client", () => {
     expect(user).toMatchObject({ username: "jsonuser", email: "j@example.com" });
     const listed = await client("users", "list", "--json", "--protocol", "connect", "--http-version", "1.1");
     expect(listed.stdout.trim().split("\n").map((line) => JSON.parse(line).id)).toContain(user.id);
+  });
+
+  it("logs in and uses the token with --token", async () => {
+    await client("users", "create", "--username", "cliuser", "--email", "cli@example.com", "--password", "long enough");
+    const token = (await client("users", "login", "--username", "cliuser", "--password", "long enough")).stdout.trim();
+    expect(token).toMatch(/^v1\./);
+    const me = await client("users", "list", "--token", token, "--json");
+    expect(me.code).toBe(0);
+    const refused = await client("users", "list", "--token", "wrong");
+    expect(refused.stderr.trim()).toBe("UNAUTHENTICATED: invalid or expired token: log in again");
   });
 
   it("sends --header metadata with the call", async () => {

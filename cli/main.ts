@@ -5,13 +5,14 @@ import { UserService } from "../gen/userservice/user_service_pb.js";
 import { createOutput, describeError } from "./output.js";
 import { runRouteGuideScenario } from "./routeguide-scenario.js";
 import { createTransportFromFlags, parseHeader, parseTimeout, PROTOCOLS, type Protocol } from "./transport-from-flags.js";
-import { batchCreateUsers, chat, createUser, getUser, listUsers } from "./user-commands.js";
+import { batchCreateUsers, chat, createUser, getUser, listUsers, login } from "./user-commands.js";
 
 const USAGE = `Usage: npm run client -- <command> [options]
 
 Commands:
   routeguide                               the classic tutorial: GetFeature, ListFeatures, RecordRoute, RouteChat
   users create --username U --email E --password P
+  users login --username U --password P    prints a token; pass it as --token or API_TOKEN
   users get ID
   users list [--page-size N] [--page-token ID] [--all]
   users batch FILE                         FILE: a JSON array or JSON lines of {username, email, password}
@@ -23,6 +24,7 @@ Options:
   --http-version V          2 (default, h2c) or 1.1 (gRPC-Web and Connect only; no bidi)
   --binary                  Connect protocol with protobuf instead of JSON
   --timeout T               deadline for each call: 500ms, 2s, 1m (expiry prints DEADLINE_EXCEEDED)
+  --token T                 bearer token for authenticated calls (default $API_TOKEN)
   --header key=value        request metadata, repeatable
   --json                    one JSON object per line on stdout
   -h, --help`;
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       binary: { type: "boolean", default: false },
       timeout: { type: "string" },
       header: { type: "string", multiple: true, default: [] },
+      token: { type: "string", default: process.env.API_TOKEN ?? "" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       username: { type: "string", default: "" },
@@ -62,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
     protocol: values.protocol as Protocol,
     httpVersion: values["http-version"],
     binary: values.binary,
-    headers: values.header.map(parseHeader),
+    headers: [
+      ...(values.token === "" ? [] : [["authorization", `Bearer ${values.token}`] as [string, string]]),
+      ...values.header.map(parseHeader),
+    ],
   });
   const out = createOutput(values.json);
   const call = { timeoutMs: values.timeout === undefined ? undefined : parseTimeout(values.timeout) };
@@ -74,6 +80,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "users create":
       await createUser(users, out, { username: values.username, email: values.email, password: values.password }, call);
+      return 0;
+    case "users login":
+      await login(users, out, { username: values.username, password: values.password }, call);
       return 0;
     case "users get":
       if (argument === undefined) throw new Error("users get needs an ID");

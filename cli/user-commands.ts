@@ -7,6 +7,7 @@ import {
   ChatMessageSchema,
   type CreateUserRequest,
   CreateUserRequestSchema,
+  LoginResponseSchema,
   UserSchema,
   type UserService,
   type User,
@@ -24,6 +25,12 @@ const describeUser = (user: User) =>
 export async function createUser(users: Users, out: Output, fields: { username: string; email: string; password: string }, call: CallOptions) {
   const user = await users.createUser(fields, call);
   out.message(UserSchema, user, `created ${describeUser(user)}`);
+}
+
+/** Prints the token alone on stdout (or the whole response with --json), so it can be captured. */
+export async function login(users: Users, out: Output, fields: { username: string; password: string }, call: CallOptions) {
+  const session = await users.login(fields, call);
+  out.message(LoginResponseSchema, session, session.token);
 }
 
 export async function getUser(users: Users, out: Output, id: string, call: CallOptions) {

@@ -25,6 +25,7 @@ const notRunHere = /^npm (install|start|test|run generate|run typecheck)|^npx vi
 let server: TestServer;
 let scratch: string;
 let userId = "";
+let token = "";
 beforeAll(async () => {
   server = await startTestServer();
   scratch = mkdtempSync(join(tmpdir(), "readme-"));
@@ -56,7 +57,14 @@ describe("README snippets", () => {
       .replace("<ID>", userId)
       .replace(" users.jsonl", ` ${join(scratch, "users.jsonl")}`)
       .replace("--python_out=/tmp/py --grpc_python_out=/tmp/py", `--python_out=${scratch} --grpc_python_out=${scratch}`);
-    const result = await run(concrete, { cwd: root, env: { ...process.env, API_URL: server.url } }).catch((error) => error);
+    // Each line runs in its own shell, so an exported token is captured and passed on instead.
+    const exported = /^export API_TOKEN=\$\((.*)\)$/.exec(concrete);
+    const result = await run(exported?.[1] ?? concrete, { cwd: root, env: { ...process.env, API_URL: server.url, API_TOKEN: token } }).catch((error) => error);
+    if (exported) {
+      token = result.stdout.trim();
+      expect(token).toMatch(/^v1\./);
+      return;
+    }
     if (command.includes("nobody")) {
       // The documented error example: it must fail, with the code and message.
       expect(result.code).not.toBe(0);
