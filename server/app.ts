@@ -11,6 +11,12 @@ import { createLoginThrottle, type LoginThrottleOptions } from "./auth/login-thr
 import { createTokenSigner, type TokenSignerOptions } from "./auth/token-signer.js";
 import { createChatRoom } from "./chat/chat-room.js";
 import { createChatRoomService } from "./chat/chat-room-service.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
+import { createHealthService } from "./health/health-service.js";
+import { createReflectionService } from "./reflection/reflection-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
 import { withSpecGrpcMessage } from "./http/grpc-message-encoding.js";
@@ -52,6 +58,8 @@ export interface App {
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
   readonly chatHub: LiveHub<ChatMessage>;
+  /** Serving status reported by grpc.health.v1.Health. */
+  readonly health: HealthStatus;
   /** Ends open streams (the context signal of every call aborts), then closes storage. */
   close(): Promise<void>;
 }
@@ -72,6 +80,12 @@ export function createApp(options: AppOptions = {}): App {
   const login = createLogin({ users: storage.users, signer, throttle: createLoginThrottle(options.auth?.throttle) });
   const authenticate = createAuthenticator({ signer, users: storage.users, serviceTokens: options.auth?.serviceTokens });
   const shutdown = new AbortController();
+  const served = [RouteGuide, RouteNotesService, UserService, ChatRoomService, Health, ServerReflection, ServerReflectionV1Alpha];
+  const health = createHealthStatus(served.map((service) => service.typeName));
+  const reflection = createReflectionService(
+    served.map((service) => service.file),
+    served.map((service) => service.typeName),
+  );
   const routerOptions: ConnectRouterOptions = {
     interceptors: [hideInternalErrors(reportError), requireAuthentication(authenticate)],
     shutdownSignal: shutdown.signal,
@@ -82,6 +96,9 @@ export function createApp(options: AppOptions = {}): App {
     router.service(RouteNotesService, createRouteNotesService({ board }));
     router.service(UserService, createUserService({ users, room, login }));
     router.service(ChatRoomService, createChatRoomService({ room }));
+    router.service(Health, createHealthService(health));
+    router.service(ServerReflection, reflection.v1);
+    router.service(ServerReflectionV1Alpha, reflection.v1alpha);
   }
 
   const handler = withCors(
@@ -98,6 +115,7 @@ export function createApp(options: AppOptions = {}): App {
     storage,
     noteHub,
     chatHub,
+    health,
     async close() {
       shutdown.abort();
       await storage.close();
