@@ -1,4 +1,4 @@
-import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
@@ -14,7 +14,7 @@ import { createChatRoomService } from "./chat/chat-room-service.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
+import { createHealthStatus, type HealthStatus, ServingStatus } from "./health/health-status.js";
 import { createHealthService } from "./health/health-service.js";
 import { createReflectionService } from "./reflection/reflection-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
@@ -29,6 +29,9 @@ import { openStorage } from "./storage/open-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { createUserDirectory } from "./users/user-directory.js";
 import { createUserService } from "./users/user-service.js";
+
+/** What open streams are told when the server stops. */
+export const SHUTDOWN_MESSAGE = "server is shutting down; reconnect to another instance or retry shortly";
 
 export interface AppOptions {
   /** Where data lives, e.g. "sqlite:data/app.db". Default: DEFAULT_DATABASE_URL. Ignored if `storage` is given. */
@@ -60,7 +63,13 @@ export interface App {
   readonly chatHub: LiveHub<ChatMessage>;
   /** Serving status reported by grpc.health.v1.Health. */
   readonly health: HealthStatus;
-  /** Ends open streams (the context signal of every call aborts), then closes storage. */
+  /**
+   * Starts a graceful shutdown: health turns NOT_SERVING, then every open call's context
+   * aborts, so live streams end with UNAVAILABLE and a message asking clients to reconnect.
+   * Unary calls in flight carry on. Idempotent.
+   */
+  beginShutdown(): void;
+  /** Begins shutdown if needed, then closes storage; call once no request is in flight. */
   close(): Promise<void>;
 }
 
@@ -108,6 +117,12 @@ export function createApp(options: AppOptions = {}): App {
     { allowedOrigins: options.corsOrigins },
   );
 
+  function beginShutdown(): void {
+    if (shutdown.signal.aborted) return;
+    health.setAll(ServingStatus.NOT_SERVING);
+    shutdown.abort(new ConnectError(SHUTDOWN_MESSAGE, Code.Unavailable));
+  }
+
   return {
     routes,
     routerOptions,
@@ -116,8 +131,9 @@ export function createApp(options: AppOptions = {}): App {
     noteHub,
     chatHub,
     health,
+    beginShutdown,
     async close() {
-      shutdown.abort();
+      beginShutdown();
       await storage.close();
     },
   };

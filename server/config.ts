@@ -16,6 +16,8 @@ export interface ServerConfig {
   authTokenTtlMs: number;
   /** AUTH_TOKENS, comma-separated static service tokens. Default: none. */
   serviceTokens: string[];
+  /** SHUTDOWN_GRACE_MS: how long in-flight calls may take to finish on SIGTERM. Default: 10000. */
+  shutdownGraceMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -27,7 +29,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (secret !== undefined && secret.length < 32) throw new Error("AUTH_SECRET must be at least 32 characters");
   const ttlSeconds = Number(env.AUTH_TOKEN_TTL_SECONDS ?? 3600);
   if (!(ttlSeconds > 0)) throw new Error(`AUTH_TOKEN_TTL_SECONDS must be a positive number, got "${env.AUTH_TOKEN_TTL_SECONDS}"`);
+  const shutdownGraceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+  if (!(shutdownGraceMs >= 0)) throw new Error(`SHUTDOWN_GRACE_MS must be a number of milliseconds, got "${env.SHUTDOWN_GRACE_MS}"`);
   return {
+    shutdownGraceMs,
     authSecret: secret,
     authTokenTtlMs: ttlSeconds * 1000,
     serviceTokens: list(env.AUTH_TOKENS),

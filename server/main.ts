@@ -23,9 +23,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal} received, shutting down`);
-    const closed = server.close();
+    app.beginShutdown();
+    await server.close(config.shutdownGraceMs);
+    // Only now, with no request in flight, is the database closed.
     await app.close();
-    await closed;
     console.log("stopped");
     process.exit(0);
   };

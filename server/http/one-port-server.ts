@@ -29,8 +29,9 @@ export interface OnePortServer {
   /** Open TCP connections (both HTTP versions). */
   connectionCount(): number;
   /**
-   * Stops accepting connections, asks HTTP/2 clients to go away (GOAWAY) and closes idle
-   * HTTP/1.1 connections, waits up to `graceMs` (default 10,000) for in-flight requests, then
+   * Stops accepting connections (new ones are refused), asks HTTP/2 clients to go away
+   * (GOAWAY: streams in flight finish, no new ones start), closes HTTP/1.1 connections as
+   * soon as they are idle, waits up to `graceMs` (default 10,000) for in-flight requests, then
    * destroys whatever is left.
    */
   close(graceMs?: number): Promise<void>;
@@ -91,10 +92,13 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       for (const session of sessions) session.close();
       http1.closeIdleConnections();
       // Closing the listener does not touch connections already handed off; wait for them.
+      // HTTP/1.1 keep-alive connections turn idle as their responses finish: close them then.
       if (sockets.size > 0) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, graceMs);
-          onLastSocketClosed = () => (clearTimeout(timer), resolve());
+          const sweep = setInterval(() => http1.closeIdleConnections(), 25);
+          const done = () => (clearInterval(sweep), clearTimeout(timer), resolve());
+          const timer = setTimeout(done, graceMs);
+          onLastSocketClosed = done;
         });
       }
       for (const socket of sockets) socket.destroy();

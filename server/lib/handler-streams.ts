@@ -1,4 +1,4 @@
-import type { HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { type AsyncQueue, createAsyncQueue } from "./async-queue.js";
 
 /**
@@ -11,8 +11,10 @@ export async function* streamUntilDone<T>(
   start: (queue: AsyncQueue<T>) => () => void,
 ): AsyncGenerator<T> {
   const queue = createAsyncQueue<T>();
-  // A generator parked on an empty queue never sees return(), so cancellation must end the queue.
-  const stop = () => queue.end();
+  // A generator parked on an empty queue never sees return(), so cancellation must end the
+  // queue. Its reason is the status the client gets where it is still listening: the
+  // deadline's DEADLINE_EXCEEDED, or UNAVAILABLE when the server shuts down.
+  const stop = () => queue.fail(ConnectError.from(context.signal.reason, Code.Canceled));
   context.signal.addEventListener("abort", stop);
   let cleanup: (() => void) | undefined;
   try {

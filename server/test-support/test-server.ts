@@ -45,9 +45,9 @@ export async function startTestServer(options: AppOptions = {}): Promise<TestSer
     server,
     url: server.url,
     async close() {
-      const closed = server.close(2_000);
+      app.beginShutdown();
+      await server.close(2_000);
       await app.close();
-      await closed;
     },
   };
 }
