@@ -30,6 +30,9 @@ import type { Storage } from "./storage/storage.js";
 import { createUserDirectory } from "./users/user-directory.js";
 import { createUserService } from "./users/user-service.js";
 
+/** The gRPC ecosystem's usual limit (grpc-go, grpc-java, grpc-js receive side). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 /** What open streams are told when the server stops. */
 export const SHUTDOWN_MESSAGE = "server is shutting down; reconnect to another instance or retry shortly";
 
@@ -43,6 +46,8 @@ export interface AppOptions {
   /** Hubs for live fan-out. Default: in-process. */
   noteHub?: LiveHub<NoteEvent>;
   chatHub?: LiveHub<ChatMessage>;
+  /** Largest request message accepted, in bytes (MAX_MESSAGE_BYTES); larger ones get RESOURCE_EXHAUSTED. Default: 4 MiB. */
+  maxMessageBytes?: number;
   /** Authentication: token signing (AUTH_SECRET, AUTH_TOKEN_TTL_SECONDS) and static tokens (AUTH_TOKENS). */
   auth?: TokenSignerOptions & { serviceTokens?: readonly string[]; throttle?: LoginThrottleOptions };
   /** Browser origins allowed to call cross-origin. Default: none. */
@@ -96,6 +101,7 @@ export function createApp(options: AppOptions = {}): App {
     served.map((service) => service.typeName),
   );
   const routerOptions: ConnectRouterOptions = {
+    readMaxBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     interceptors: [hideInternalErrors(reportError), requireAuthentication(authenticate)],
     shutdownSignal: shutdown.signal,
   };

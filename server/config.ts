@@ -18,6 +18,8 @@ export interface ServerConfig {
   serviceTokens: string[];
   /** SHUTDOWN_GRACE_MS: how long in-flight calls may take to finish on SIGTERM. Default: 10000. */
   shutdownGraceMs: number;
+  /** MAX_MESSAGE_BYTES: largest request message. Default: 4 MiB. */
+  maxMessageBytes: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -31,7 +33,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (!(ttlSeconds > 0)) throw new Error(`AUTH_TOKEN_TTL_SECONDS must be a positive number, got "${env.AUTH_TOKEN_TTL_SECONDS}"`);
   const shutdownGraceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
   if (!(shutdownGraceMs >= 0)) throw new Error(`SHUTDOWN_GRACE_MS must be a number of milliseconds, got "${env.SHUTDOWN_GRACE_MS}"`);
+  const maxMessageBytes = Number(env.MAX_MESSAGE_BYTES ?? 4 * 1024 * 1024);
+  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes <= 0) {
+    throw new Error(`MAX_MESSAGE_BYTES must be a positive integer, got "${env.MAX_MESSAGE_BYTES}"`);
+  }
   return {
+    maxMessageBytes,
     shutdownGraceMs,
     authSecret: secret,
     authTokenTtlMs: ttlSeconds * 1000,

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const app = createApp({
     databaseUrl: config.databaseUrl,
     corsOrigins: config.corsOrigins,
+    maxMessageBytes: config.maxMessageBytes,
     auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
   });
   if (config.authSecret === undefined) {

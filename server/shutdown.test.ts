@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, describe, expect, it } from "vitest";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
+import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
+import { UserService } from "../gen/userservice/user_service_pb.js";
+import { spawnServer } from "./test-support/server-process.js";
+import { bearer, collect } from "./test-support/test-server.js";
+
+const dir = mkdtempSync(join(tmpdir(), "shutdown-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const TOKEN = "shutdown-test-token";
+const world = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
+
+describe("SIGTERM under load", () => {
+  it("loses no acknowledged write, ends streams with UNAVAILABLE and exits 0", async () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, "load.db")}`, AUTH_TOKENS: TOKEN, SHUTDOWN_GRACE_MS: "5000" };
+    const server = await spawnServer(env);
+    const transports = [
+      createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(TOKEN)] }),
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(TOKEN)] }),
+    ];
+
+    // Live streams that must be told to reconnect.
+    const healthSeen: Status[] = [];
+    const watch = (async () => {
+      for await (const r of createClient(Health, transports[0]!).watch({ service: "" })) healthSeen.push(r.status);
+    })().then(() => undefined, ConnectError.from);
+    const subscription = collect(createClient(RouteNotesService, transports[1]!).subscribeNotes({ scope: { case: "area", value: world } }))
+      .then(() => undefined, ConnectError.from);
+
+    const ackedUsers: string[] = [];
+    const ackedNotes: bigint[] = [];
+    let stopWriting = false;
+    let failures = 0;
+    const writer = async (worker: number) => {
+      const transport = transports[worker % 2]!;
+      const users = createClient(UserService, transport);
+      const notes = createClient(RouteNotesService, transport);
+      for (let i = 0; !stopWriting; i++) {
+        try {
+          const user = await users.createUser({ username: `w${worker}n${i}`, email: `w${worker}n${i}@example.com`, password: "long enough" });
+          ackedUsers.push(user.id);
+          const note = await notes.postNote({ location: { latitude: worker, longitude: i }, message: `w${worker} n${i}` });
+          ackedNotes.push(note.id);
+        } catch {
+          failures++; // refused or cut off: not acknowledged, so nothing is owed
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    const writers = [0, 1, 2, 3].map(writer);
+    while (ackedNotes.length < 12) await new Promise((r) => setTimeout(r, 20));
+
+    const exitCode = server.stop("SIGTERM");
+    expect(await exitCode).toBe(0);
+    stopWriting = true;
+    await Promise.all(writers);
+    expect(server.output()).toContain("stopped");
+
+    expect(healthSeen).toEqual([Status.SERVING, Status.NOT_SERVING]);
+    for (const ended of [await watch, await subscription]) {
+      expect(ended).toMatchObject({ code: Code.Unavailable, rawMessage: expect.stringContaining("shutting down") });
+    }
+
+    const restarted = await spawnServer(env);
+    try {
+      const transport = createGrpcTransport({ baseUrl: restarted.url, interceptors: [bearer(TOKEN)] });
+      const users = createClient(UserService, transport);
+      for (const id of ackedUsers) expect((await users.getUser({ id })).id).toBe(id);
+      const controller = new AbortController();
+      const stored = new Set<bigint>();
+      const stream = createClient(RouteNotesService, transport).subscribeNotes({ scope: { case: "area", value: world } }, { signal: controller.signal });
+      const maxAcked = ackedNotes.reduce((a, b) => (a > b ? a : b), 0n);
+      for await (const note of stream) {
+        stored.add(note.id);
+        if (note.id >= maxAcked) break;
+      }
+      controller.abort();
+      expect(ackedNotes.filter((id) => !stored.has(id))).toEqual([]);
+      expect(ackedUsers.length).toBeGreaterThanOrEqual(12);
+    } finally {
+      await restarted.stop();
+    }
+  }, 60_000);
+});
