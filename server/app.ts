@@ -19,7 +19,7 @@ import { createHealthService } from "./health/health-service.js";
 import { createReflectionService } from "./reflection/reflection-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
-import { withSpecGrpcMessage } from "./http/grpc-message-encoding.js";
+import { withWireStatusFixes } from "./http/wire-status.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
@@ -61,7 +61,7 @@ export interface App {
   routes(router: ConnectRouter): void;
   /** Interceptors and limits, shared by the HTTP handler and in-memory transports. */
   routerOptions: ConnectRouterOptions;
-  /** The Node request handler for both HTTP versions: CORS, spec grpc-message encoding, then gRPC, gRPC-Web and Connect. */
+  /** The Node request handler for both HTTP versions: CORS, wire status fixes, then gRPC, gRPC-Web and Connect. */
   handler: ReturnType<typeof withCors>;
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
@@ -117,7 +117,7 @@ export function createApp(options: AppOptions = {}): App {
   }
 
   const handler = withCors(
-    withSpecGrpcMessage(
+    withWireStatusFixes(
       connectNodeAdapter({ routes, ...routerOptions }),
     ),
     { allowedOrigins: options.corsOrigins },

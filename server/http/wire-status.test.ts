@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeGrpcMessage } from "./grpc-message-encoding.js";
+import { encodeGrpcMessage } from "./wire-status.js";
 
 describe("encodeGrpcMessage", () => {
   it("keeps printable ASCII, punctuation included", () => {

@@ -1,0 +1,156 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+type Handler = (request: Request, response: Response) => void;
+
+/** How connect-node words a request message that is not valid protobuf. */
+const MALFORMED_PREFIX = "parse binary:";
+const GRPC_INTERNAL = "13";
+const GRPC_INVALID_ARGUMENT = "3";
+
+/**
+ * Percent-encodes a status message as the gRPC HTTP/2 spec asks: UTF-8, then only bytes
+ * outside printable ASCII (0x20-0x7E) and "%" itself are escaped.
+ */
+export function encodeGrpcMessage(message: string): string {
+  let encoded = "";
+  for (const byte of Buffer.from(message, "utf8")) {
+    encoded +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return encoded;
+}
+
+/**
+ * Corrects two things connect-node writes, at the point where the status reaches the wire:
+ *
+ * - grpc-message: connect-node escapes it with encodeURIComponent (":" and "," too); grpc-js
+ *   decodes with decodeURI, which leaves those escapes, so its users would read
+ *   "username%3A is required". It is re-encoded as the spec says, which every decoder reads.
+ * - A request body that is not valid protobuf: connect-node parses unary requests before any
+ *   interceptor runs and reports "parse binary: ..." as INTERNAL. It is the caller's fault,
+ *   so it is answered INVALID_ARGUMENT, in gRPC headers and trailers, in gRPC-Web trailer
+ *   frames and in Connect error bodies.
+ */
+export function withWireStatusFixes(handler: Handler): Handler {
+  return (request, response) => {
+    const contentType = String(request.headers["content-type"] ?? "");
+    if (contentType.startsWith("application/grpc-web")) patchGrpcWebBody(response);
+    else if (contentType.startsWith("application/grpc")) patchGrpcHeaders(response);
+    else if (contentType.startsWith("application/proto") || contentType.startsWith("application/connect+proto")) {
+      patchConnectErrorBody(response);
+    }
+    handler(request, response);
+  };
+}
+
+function patchGrpcHeaders(response: Response): void {
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: Response, status: number, ...rest: unknown[]) {
+    for (const arg of rest) if (typeof arg === "object" && arg !== null) fixGrpcStatus(arg as OutgoingHttpHeaders);
+    return (writeHead as (...args: unknown[]) => Response).call(this, status, ...rest);
+  } as typeof response.writeHead;
+  const addTrailers = response.addTrailers;
+  response.addTrailers = function (this: Response, trailers: OutgoingHttpHeaders) {
+    fixGrpcStatus(trailers);
+    return addTrailers.call(this as never, trailers as never);
+  } as typeof response.addTrailers;
+}
+
+function fixGrpcStatus(headers: OutgoingHttpHeaders): void {
+  const value = headers["grpc-message"];
+  if (typeof value !== "string") return;
+  const message = safeDecode(value);
+  if (message === undefined) return;
+  headers["grpc-message"] = encodeGrpcMessage(message);
+  if (headers["grpc-status"] === GRPC_INTERNAL && message.startsWith(MALFORMED_PREFIX)) {
+    headers["grpc-status"] = GRPC_INVALID_ARGUMENT;
+  }
+}
+
+/** gRPC-Web carries trailers in a body frame whose flag byte is 0x80. */
+function patchGrpcWebBody(response: Response): void {
+  const rewrite = (chunk: unknown): unknown => {
+    if (!(chunk instanceof Uint8Array) || chunk[0] !== 0x80) return chunk;
+    const text = Buffer.from(chunk.subarray(5)).toString("latin1");
+    if (!/^grpc-status: ?13\r?$/m.test(text) || !text.includes(`grpc-message: ${encodeURIComponent(MALFORMED_PREFIX)}`)) {
+      return chunk;
+    }
+    const fixed = Buffer.from(text.replace(/^grpc-status: ?13/m, `grpc-status: ${GRPC_INVALID_ARGUMENT}`), "latin1");
+    const frame = Buffer.alloc(5 + fixed.length);
+    frame[0] = 0x80;
+    frame.writeUInt32BE(fixed.length, 1);
+    fixed.copy(frame, 5);
+    return frame;
+  };
+  patchBodyWrites(response, rewrite);
+}
+
+/**
+ * Connect errors are a JSON body, {"code": "internal", "message": "parse binary: ..."}, written
+ * after a head that already states status 500 and the length: the head and body of a 500
+ * are held until the end shows whether they need correcting. Errors are small.
+ */
+function patchConnectErrorBody(response: Response): void {
+  const writeHead = response.writeHead as (...args: unknown[]) => Response;
+  const write = response.write as (...args: unknown[]) => boolean;
+  const end = response.end as (...args: unknown[]) => Response;
+  let heldHead: unknown[] | undefined;
+  const heldBody: Buffer[] = [];
+  response.writeHead = function (this: Response, ...args: unknown[]) {
+    if (args[0] !== 500) return writeHead.apply(this, args);
+    heldHead = args;
+    return this;
+  } as typeof response.writeHead;
+  response.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+    if (heldHead === undefined) return write.call(this, chunk, ...rest);
+    heldBody.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+    const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
+    if (callback) process.nextTick(callback);
+    return true;
+  } as typeof response.write;
+  response.end = function (this: Response, ...args: unknown[]) {
+    if (heldHead === undefined) return end.apply(this, args);
+    if (args[0] instanceof Uint8Array || typeof args[0] === "string") heldBody.push(Buffer.from(args.shift() as Uint8Array));
+    let body = Buffer.concat(heldBody);
+    let status = 500;
+    const text = body.toString("utf8");
+    if (text.includes(`"message":"${MALFORMED_PREFIX}`)) {
+      status = 400;
+      body = Buffer.from(text.replace('"code":"internal"', '"code":"invalid_argument"'));
+    }
+    const [, ...headArgs] = heldHead;
+    heldHead = undefined;
+    for (const arg of headArgs) {
+      if (typeof arg !== "object" || arg === null) continue;
+      const headers = arg as OutgoingHttpHeaders;
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === "content-length") headers[name] = String(body.length);
+    }
+    writeHead.call(this, status, ...headArgs);
+    return end.call(this, body, ...args.filter((arg) => typeof arg === "function"));
+  } as typeof response.end;
+}
+
+function patchBodyWrites(response: Response, rewrite: (chunk: unknown) => unknown): void {
+  const write = response.write;
+  const end = response.end;
+  response.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+    return (write as (...args: unknown[]) => boolean).call(this, rewrite(chunk), ...rest);
+  } as typeof response.write;
+  response.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
+    const fixed = typeof chunk === "function" || chunk === undefined ? chunk : rewrite(chunk);
+    return (end as (...args: unknown[]) => Response).call(this, fixed, ...rest);
+  } as typeof response.end;
+}
+
+function safeDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
