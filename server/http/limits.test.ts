@@ -67,7 +67,7 @@ describe("limits and bad input", () => {
     // Unknown fields are ignored on purpose (newer clients may send fields this server predates).
     for (const body of ['{"latitude": ', '{"latitude": "north"}', '[1, 2]']) {
       const response = await fetch(`${server.url}/routeguide.RouteGuide/GetFeature`, { method: "POST", headers: { "content-type": "application/json" }, body });
-      const error = await response.json();
+      const error = (await response.json()) as { code: string; message: string };
       expect(response.status).toBe(400);
       expect(error.code).toBe("invalid_argument");
       expect(error.message).not.toMatch(/\bat .*\.(ts|js):\d+/);
