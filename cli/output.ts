@@ -1,5 +1,6 @@
 import { type DescMessage, type MessageShape, toJson, toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { grpcCodeName } from "../server/lib/code-names.js";
 
 /** Prints messages as JSON lines (--json) or as readable text. */
 export interface Output {
@@ -21,11 +22,6 @@ export function createOutput(json: boolean, write: (line: string) => void = (lin
       if (!json) write(text);
     },
   };
-}
-
-/** "DeadlineExceeded" -> "DEADLINE_EXCEEDED", the name gRPC users know. */
-export function grpcCodeName(code: Code): string {
-  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
 /** One line for stderr: "DEADLINE_EXCEEDED: the operation timed out", or JSON in --json mode. */

@@ -1,4 +1,8 @@
-import { Code, ConnectError, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ConnectRouterOptions, createContextValues } from "@connectrpc/connect";
+import { createLogger, type Logger } from "./observability/logger.js";
+import { createMetrics } from "./observability/metrics.js";
+import { serveMetrics } from "./observability/metrics-endpoint.js";
+import { observeCalls, transportInfoKey } from "./observability/observe-calls.js";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
@@ -52,8 +56,10 @@ export interface AppOptions {
   auth?: TokenSignerOptions & { serviceTokens?: readonly string[]; throttle?: LoginThrottleOptions };
   /** Browser origins allowed to call cross-origin. Default: none. */
   corsOrigins?: readonly string[];
-  /** Where server faults are reported (their details never reach clients). Default: console.error. */
+  /** Where server faults are reported (their details never reach clients). Default: the logger. */
   reportError?: (error: unknown, procedure: string) => void;
+  /** Structured log of every call and server event. Default: JSON lines on stdout at "info". */
+  logger?: Logger;
 }
 
 export interface App {
@@ -66,6 +72,7 @@ export interface App {
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
   readonly chatHub: LiveHub<ChatMessage>;
+  readonly logger: Logger;
   /** Serving status reported by grpc.health.v1.Health. */
   readonly health: HealthStatus;
   /**
@@ -84,8 +91,12 @@ export function createApp(options: AppOptions = {}): App {
   const features = options.features ?? loadFeatureDb();
   const noteHub = options.noteHub ?? createInProcessHub<NoteEvent>();
   const chatHub = options.chatHub ?? createInProcessHub<ChatMessage>();
+  const logger = options.logger ?? createLogger();
   const reportError =
-    options.reportError ?? ((error, procedure) => console.error(`${procedure} failed:`, error));
+    options.reportError ?? ((error, procedure) => logger.error("server fault", { method: procedure, error }));
+  const metrics = createMetrics({
+    hubSubscribers: { notes: () => noteHub.subscriberCount(), chat: () => chatHub.subscriberCount() },
+  });
 
   const board = createNoteBoard({ store: storage.notes, hub: noteHub });
   const room = createChatRoom({ hub: chatHub });
@@ -102,7 +113,7 @@ export function createApp(options: AppOptions = {}): App {
   );
   const routerOptions: ConnectRouterOptions = {
     readMaxBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    interceptors: [hideInternalErrors(reportError), requireAuthentication(authenticate)],
+    interceptors: [observeCalls(logger, metrics), hideInternalErrors(reportError), requireAuthentication(authenticate)],
     shutdownSignal: shutdown.signal,
   };
 
@@ -118,7 +129,16 @@ export function createApp(options: AppOptions = {}): App {
 
   const handler = withCors(
     withWireStatusFixes(
-      connectNodeAdapter({ routes, ...routerOptions }),
+      connectNodeAdapter({
+        routes,
+        ...routerOptions,
+        contextValues: (request) =>
+          createContextValues().set(transportInfoKey, {
+            httpVersion: request.httpVersion,
+            peer: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+          }),
+        fallback: serveMetrics(metrics.registry),
+      }),
     ),
     { allowedOrigins: options.corsOrigins },
   );
@@ -137,6 +157,7 @@ export function createApp(options: AppOptions = {}): App {
     noteHub,
     chatHub,
     health,
+    logger,
     beginShutdown,
     async close() {
       beginShutdown();

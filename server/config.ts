@@ -1,3 +1,4 @@
+import { type LogLevel, parseLogLevel } from "./observability/logger.js";
 import { DEFAULT_DATABASE_URL } from "./storage/open-storage.js";
 
 /** Everything the server reads from its environment; each variable is documented in the README. */
@@ -20,6 +21,8 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** MAX_MESSAGE_BYTES: largest request message. Default: 4 MiB. */
   maxMessageBytes: number;
+  /** LOG_LEVEL: debug, info, warn, error or silent. Default: info. */
+  logLevel: LogLevel;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -38,6 +41,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new Error(`MAX_MESSAGE_BYTES must be a positive integer, got "${env.MAX_MESSAGE_BYTES}"`);
   }
   return {
+    logLevel: parseLogLevel(env.LOG_LEVEL),
     maxMessageBytes,
     shutdownGraceMs,
     authSecret: secret,

@@ -1,34 +1,38 @@
 import { createApp } from "./app.js";
 import { readConfig } from "./config.js";
 import { listenOnePort } from "./http/one-port-server.js";
+import { createLogger } from "./observability/logger.js";
 
 /** Wires the app to its port and to process signals; all behaviour lives in createApp. */
 async function main(): Promise<void> {
   const config = readConfig();
+  const logger = createLogger({ level: config.logLevel });
   const app = createApp({
+    logger,
     databaseUrl: config.databaseUrl,
     corsOrigins: config.corsOrigins,
     maxMessageBytes: config.maxMessageBytes,
     auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
   });
   if (config.authSecret === undefined) {
-    console.log("AUTH_SECRET is not set: login tokens are signed with a random key and end when the server restarts");
+    logger.warn("AUTH_SECRET is not set: login tokens are signed with a random key and end when the server restarts");
   }
   const server = await listenOnePort({ handler: app.handler, host: config.host, port: config.port });
-  console.log(
-    `listening on ${server.url} (gRPC over h2c; gRPC-Web and Connect over HTTP/1.1 and h2c), database ${config.databaseUrl}`,
-  );
+  logger.info(`listening on ${server.url} (gRPC over h2c; gRPC-Web and Connect over HTTP/1.1 and h2c)`, {
+    url: server.url,
+    database: config.databaseUrl.replace(/\/\/[^@/]*@/, "//***@"),
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal} received, shutting down`);
+    logger.info(`${signal} received, shutting down`, { graceMs: config.shutdownGraceMs });
     app.beginShutdown();
     await server.close(config.shutdownGraceMs);
     // Only now, with no request in flight, is the database closed.
     await app.close();
-    console.log("stopped");
+    logger.info("stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -7,6 +7,7 @@ import {
 import type { DescService } from "@bufbuild/protobuf";
 import { type App, type AppOptions, createApp } from "../app.js";
 import { listenOnePort, type OnePortServer } from "../http/one-port-server.js";
+import { createLogger } from "../observability/logger.js";
 
 /** A static service token every test app accepts (AUTH_TOKENS). */
 export const TEST_TOKEN = "test-service-token";
@@ -21,7 +22,12 @@ export function bearer(token: string | undefined): Interceptor {
 
 /** An app on a throwaway in-memory database that accepts TEST_TOKEN. */
 export function createTestApp(options: AppOptions = {}): App {
-  return createApp({ databaseUrl: "sqlite::memory:", ...options, auth: { serviceTokens: [TEST_TOKEN], ...options.auth } });
+  return createApp({
+    databaseUrl: "sqlite::memory:",
+    logger: createLogger({ level: "silent" }),
+    ...options,
+    auth: { serviceTokens: [TEST_TOKEN], ...options.auth },
+  });
 }
 
 /** Handlers and interceptors, no network: for the in-memory layer of tests. */

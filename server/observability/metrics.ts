@@ -1,0 +1,58 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The server's Prometheus metrics, served at GET /metrics. */
+export interface Metrics {
+  readonly registry: Registry;
+  recordCall(labels: { method: string; protocol: string; code: string }, seconds: number): void;
+  streamOpened(method: string): void;
+  streamClosed(method: string): void;
+}
+
+export interface MetricsOptions {
+  /** Subscriber counts of the live hubs, read at each scrape, by hub name. */
+  hubSubscribers?: Record<string, () => number>;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const calls = new Counter({
+    name: "rpc_calls_total",
+    help: "Completed calls by method, protocol and status code.",
+    labelNames: ["method", "protocol", "code"],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "rpc_duration_seconds",
+    help: "Call duration from request to final status, in seconds.",
+    labelNames: ["method", "protocol"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 300],
+    registers: [registry],
+  });
+  const openStreams = new Gauge({
+    name: "rpc_open_streams",
+    help: "Streaming calls currently open, by method.",
+    labelNames: ["method"],
+    registers: [registry],
+  });
+  const hubs = Object.entries(options.hubSubscribers ?? {});
+  new Gauge({
+    name: "hub_subscribers",
+    help: "Streams subscribed to each live hub (route notes, chat).",
+    labelNames: ["hub"],
+    registers: [registry],
+    collect() {
+      for (const [hub, read] of hubs) this.set({ hub }, read());
+    },
+  });
+
+  return {
+    registry,
+    recordCall(labels, seconds) {
+      calls.inc(labels);
+      duration.observe({ method: labels.method, protocol: labels.protocol }, seconds);
+    },
+    streamOpened: (method) => openStreams.inc({ method }),
+    streamClosed: (method) => openStreams.dec({ method }),
+  };
+}
