@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond npm packages, only where it is missing:
-# a native gRPC client for Python (grpcio + protoc's Python plugin) from Debian's packages.
+# Installs what the test suite needs beyond npm packages, only where it is missing, from
+# Debian's packages: a native gRPC client for Python (grpcio + protoc's Python plugin) and
+# Chromium for the browser tests (Playwright cannot download its own browser here).
 # Safe to run repeatedly; on a machine that already has everything it does nothing.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ missing=()
 /usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || missing+=(python3-grpcio python3-protobuf)
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
 [ -x /usr/bin/grpc_python_plugin ] || missing+=(protobuf-compiler-grpc)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

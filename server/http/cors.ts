@@ -12,8 +12,10 @@ export interface CorsOptions {
    * origin. Default: none (only same-origin pages and non-browser clients).
    */
   allowedOrigins?: readonly string[];
-  /** Extra request headers browsers may send, beyond the protocols' own. Default: Authorization. */
+  /** Extra request headers browsers may send, beyond the protocols' own. Default: Authorization, X-Request-Id. */
   extraAllowedHeaders?: readonly string[];
+  /** Extra response headers browsers may read, beyond the protocols' own. Default: X-Request-Id. */
+  extraExposedHeaders?: readonly string[];
   /** How long browsers may cache a preflight answer, in seconds. Default: 7200. */
   maxAgeSeconds?: number;
 }
@@ -24,8 +26,8 @@ export interface CorsOptions {
  */
 export function withCors(handler: Handler, options: CorsOptions = {}): Handler {
   const origins = new Set(options.allowedOrigins ?? []);
-  const allowedHeaders = [...connectCors.allowedHeaders, ...(options.extraAllowedHeaders ?? ["Authorization"])].join(", ");
-  const exposedHeaders = connectCors.exposedHeaders.join(", ");
+  const allowedHeaders = [...connectCors.allowedHeaders, ...(options.extraAllowedHeaders ?? ["Authorization", "X-Request-Id"])].join(", ");
+  const exposedHeaders = [...connectCors.exposedHeaders, ...(options.extraExposedHeaders ?? ["X-Request-Id"])].join(", ");
   const allowedMethods = connectCors.allowedMethods.join(", ");
   const maxAge = String(options.maxAgeSeconds ?? 7200);
 

@@ -68,7 +68,7 @@ describe("GET /metrics", () => {
   it("shows open streams and hub subscribers while a stream is open", async () => {
     const controller = new AbortController();
     const notes = clientFor(RouteNotesService, PROTOCOL_MATRIX[1]!.make(server.url));
-    const open = collect(notes.subscribeNotes({ scope: { case: "location", value: { latitude: 3, longitude: 3 } } }, { signal: controller.signal })).catch(ConnectError.from);
+    const open = collect(notes.subscribeNotes({ scope: { case: "location", value: { latitude: 3, longitude: 3 } } }, { signal: controller.signal })).then(() => undefined, ConnectError.from);
     await eventually(() => server.app.noteHub.subscriberCount() === 1);
     const during = await scrape();
     expect(during).toMatch(/rpc_open_streams\{method="routeguide.RouteNotesService\/SubscribeNotes"\} 1/);
