@@ -26,8 +26,6 @@ export interface OnePortServer {
   readonly port: number;
   /** "http://host:port". */
   readonly url: string;
-  /** Open TCP connections (both HTTP versions). */
-  connectionCount(): number;
   /**
    * Stops accepting connections (new ones are refused), asks HTTP/2 clients to go away
    * (GOAWAY: streams in flight finish, no new ones start), closes HTTP/1.1 connections as
@@ -86,7 +84,6 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
     host,
     port,
     url: `http://${urlHost}:${port}`,
-    connectionCount: () => sockets.size,
     async close(graceMs = 10_000) {
       const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const session of sessions) session.close();

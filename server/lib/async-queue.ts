@@ -11,8 +11,6 @@ export interface AsyncQueue<T> extends AsyncIterable<T> {
   end(): void;
   /** Ends iteration with an error after the buffered values have been read. */
   fail(reason: unknown): void;
-  /** Number of values pushed but not yet read. */
-  readonly size: number;
 }
 
 export interface AsyncQueueOptions {
@@ -60,9 +58,6 @@ export function createAsyncQueue<T>(options: AsyncQueueOptions = {}): AsyncQueue
       closed = true;
       failure = { reason };
       notify();
-    },
-    get size() {
-      return buffer.length;
     },
     async *[Symbol.asyncIterator]() {
       for (;;) {

@@ -21,8 +21,6 @@ export interface UserDirectory {
   get(id: string): Promise<User>;
   /** One page in creation order after the user `pageToken`; INVALID_ARGUMENT for a bad token or size. */
   listPage(pageSize: number, pageToken: string): Promise<User[]>;
-  /** The stored record, with password hash, or undefined (for authentication). */
-  findRecord(id: string): Promise<UserRecord | undefined>;
 }
 
 export interface UserDirectoryOptions {
@@ -79,10 +77,6 @@ export function createUserDirectory({
       }
       const records = await store.list(pageToken === "" ? undefined : pageToken, limit);
       return records.map(toUser);
-    },
-
-    findRecord(id) {
-      return store.get(id);
     },
   };
 }
