@@ -33,8 +33,9 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
     const transport = request.contextValues.get(transportInfoKey);
     const requestId = request.header.get("x-request-id") ?? `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
 
-    const finish = (error: unknown) => {
-      const code = error === undefined ? "OK" : grpcCodeName(ConnectError.from(error).code);
+    const finish = (reason: unknown) => {
+      const error = reason === undefined ? undefined : ConnectError.from(reason);
+      const code = error === undefined ? "OK" : grpcCodeName(error.code);
       const seconds = (performance.now() - started) / 1000;
       metrics.recordCall({ method, protocol, code }, seconds);
       const fields = {
@@ -47,9 +48,9 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
         userAgent: request.header.get("x-user-agent") ?? request.header.get("user-agent") ?? undefined,
         requestId,
         metadata: callerMetadata(request.header),
-        ...(error === undefined ? {} : { error: ConnectError.from(error).rawMessage }),
+        ...(error === undefined ? {} : { error: error.rawMessage }),
       };
-      const serverFault = error !== undefined && ConnectError.from(error).code === Code.Internal;
+      const serverFault = error?.code === Code.Internal;
       (serverFault ? logger.error : logger.info)("call", fields);
     };
 
