@@ -23,6 +23,7 @@ import { createHealthService } from "./health/health-service.js";
 import { createReflectionService } from "./reflection/reflection-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
+import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
@@ -50,6 +51,8 @@ export interface AppOptions {
   /** Hubs for live fan-out. Default: in-process. */
   noteHub?: LiveHub<NoteEvent>;
   chatHub?: LiveHub<ChatMessage>;
+  /** Interval between heartbeats on SubscribeNotes streams that ask for them. Default: 15,000 ms. */
+  noteHeartbeatMs?: number;
   /** Largest request message accepted, in bytes (MAX_MESSAGE_BYTES); larger ones get RESOURCE_EXHAUSTED. Default: 4 MiB. */
   maxMessageBytes?: number;
   /** Authentication: token signing (AUTH_SECRET, AUTH_TOKEN_TTL_SECONDS) and static tokens (AUTH_TOKENS). */
@@ -58,6 +61,8 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** Where server faults are reported (their details never reach clients). Default: the logger. */
   reportError?: (error: unknown, procedure: string) => void;
+  /** The built web app served on the same port (WEB_ROOT). Default: web/dist; null serves no web app. */
+  webRoot?: string | null;
   /** Structured log of every call and server event. Default: JSON lines on stdout at "info". */
   logger?: Logger;
 }
@@ -119,7 +124,7 @@ export function createApp(options: AppOptions = {}): App {
 
   function routes(router: ConnectRouter): void {
     router.service(RouteGuide, createRouteGuideService({ features, board }));
-    router.service(RouteNotesService, createRouteNotesService({ board }));
+    router.service(RouteNotesService, createRouteNotesService({ board, heartbeatMs: options.noteHeartbeatMs }));
     router.service(UserService, createUserService({ users, room, login }));
     router.service(ChatRoomService, createChatRoomService({ room }));
     router.service(Health, createHealthService(health));
@@ -137,7 +142,7 @@ export function createApp(options: AppOptions = {}): App {
             httpVersion: request.httpVersion,
             peer: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
           }),
-        fallback: serveMetrics(metrics.registry),
+        fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
       }),
     ),
     { allowedOrigins: options.corsOrigins },

@@ -21,6 +21,8 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** MAX_MESSAGE_BYTES: largest request message. Default: 4 MiB. */
   maxMessageBytes: number;
+  /** WEB_ROOT: the built web app to serve on the same port. Default: web/dist. */
+  webRoot: string | undefined;
   /** LOG_LEVEL: debug, info, warn, error or silent. Default: info. */
   logLevel: LogLevel;
 }
@@ -42,6 +44,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   }
   return {
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    webRoot: env.WEB_ROOT || undefined,
     maxMessageBytes,
     shutdownGraceMs,
     authSecret: secret,

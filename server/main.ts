@@ -12,6 +12,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     corsOrigins: config.corsOrigins,
     maxMessageBytes: config.maxMessageBytes,
+    webRoot: config.webRoot,
     auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
   });
   if (config.authSecret === undefined) {

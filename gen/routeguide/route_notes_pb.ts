@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file routeguide/route_notes.proto.
  */
 export const file_routeguide_route_notes: GenFile = /*@__PURE__*/
-  fileDesc("Chxyb3V0ZWd1aWRlL3JvdXRlX25vdGVzLnByb3RvEgpyb3V0ZWd1aWRlIoABChVTdWJzY3JpYmVOb3Rlc1JlcXVlc3QSJQoIbG9jYXRpb24YASABKAsyES5yb3V0ZWd1aWRlLlBvaW50SAASJQoEYXJlYRgCIAEoCzIVLnJvdXRlZ3VpZGUuUmVjdGFuZ2xlSAASEAoIYWZ0ZXJfaWQYAyABKANCBwoFc2NvcGUiUQoKU3RvcmVkTm90ZRIKCgJpZBgBIAEoAxIjCgRub3RlGAIgASgLMhUucm91dGVndWlkZS5Sb3V0ZU5vdGUSEgoKY3JlYXRlZF9hdBgDIAEoAzKhAQoRUm91dGVOb3Rlc1NlcnZpY2USTwoOU3Vic2NyaWJlTm90ZXMSIS5yb3V0ZWd1aWRlLlN1YnNjcmliZU5vdGVzUmVxdWVzdBoWLnJvdXRlZ3VpZGUuU3RvcmVkTm90ZSIAMAESOwoIUG9zdE5vdGUSFS5yb3V0ZWd1aWRlLlJvdXRlTm90ZRoWLnJvdXRlZ3VpZGUuU3RvcmVkTm90ZSIAYgZwcm90bzM", [file_routeguide_route_guide]);
+  fileDesc("Chxyb3V0ZWd1aWRlL3JvdXRlX25vdGVzLnByb3RvEgpyb3V0ZWd1aWRlIpQBChVTdWJzY3JpYmVOb3Rlc1JlcXVlc3QSJQoIbG9jYXRpb24YASABKAsyES5yb3V0ZWd1aWRlLlBvaW50SAASJQoEYXJlYRgCIAEoCzIVLnJvdXRlZ3VpZGUuUmVjdGFuZ2xlSAASEAoIYWZ0ZXJfaWQYAyABKAMSEgoKaGVhcnRiZWF0cxgEIAEoCEIHCgVzY29wZSJRCgpTdG9yZWROb3RlEgoKAmlkGAEgASgDEiMKBG5vdGUYAiABKAsyFS5yb3V0ZWd1aWRlLlJvdXRlTm90ZRISCgpjcmVhdGVkX2F0GAMgASgDMqEBChFSb3V0ZU5vdGVzU2VydmljZRJPCg5TdWJzY3JpYmVOb3RlcxIhLnJvdXRlZ3VpZGUuU3Vic2NyaWJlTm90ZXNSZXF1ZXN0GhYucm91dGVndWlkZS5TdG9yZWROb3RlIgAwARI7CghQb3N0Tm90ZRIVLnJvdXRlZ3VpZGUuUm91dGVOb3RlGhYucm91dGVndWlkZS5TdG9yZWROb3RlIgBiBnByb3RvMw", [file_routeguide_route_guide]);
 
 /**
  * @generated from message routeguide.SubscribeNotesRequest
@@ -53,6 +53,16 @@ export type SubscribeNotesRequest = Message<"routeguide.SubscribeNotesRequest"> 
    * @generated from field: int64 after_id = 3;
    */
   afterId: bigint;
+
+  /**
+   * Ask for heartbeats: a StoredNote with id 0 and no note, sent as soon as the stream opens
+   * and then at a fixed interval (15 s by default). The first one tells a client that it is
+   * connected even where there is no history; the later ones keep proxies from closing an idle
+   * stream and let the client notice a dead connection. Off by default.
+   *
+   * @generated from field: bool heartbeats = 4;
+   */
+  heartbeats: boolean;
 };
 
 /**

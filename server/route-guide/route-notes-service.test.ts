@@ -143,3 +143,30 @@ describe("one hub for browsers and native RouteChat", () => {
     await sub.cancel();
   });
 });
+
+describe("SubscribeNotes heartbeats", () => {
+  it("sends one at once, before the history, then one per interval, when asked", async () => {
+    await app.close();
+    app = createTestApp({ noteHeartbeatMs: 40 });
+    notes = clientFor(RouteNotesService, inMemoryTransport(app));
+    await notes.postNote(note(5, 5, "history"));
+    const subscription = subscribe({ scope: { case: "location", value: point(5, 5) }, heartbeats: true });
+    await eventually(() => subscription.received.filter((stored) => stored.id === 0n).length >= 3);
+    await subscription.cancel();
+    expect(subscription.received[0]?.id).toBe(0n);
+    expect(subscription.received[0]?.note).toBeUndefined();
+    expect(subscription.received[1]?.note?.message).toBe("history");
+  });
+
+  it("sends none unless asked, so canonical-style clients see only notes", async () => {
+    await app.close();
+    app = createTestApp({ noteHeartbeatMs: 20 });
+    notes = clientFor(RouteNotesService, inMemoryTransport(app));
+    const subscription = subscribe({ scope: { case: "location", value: point(6, 6) } });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await notes.postNote(note(6, 6, "live"));
+    await eventually(() => subscription.received.length > 0);
+    await subscription.cancel();
+    expect(subscription.received.map((stored) => stored.note?.message)).toEqual(["live"]);
+  });
+});

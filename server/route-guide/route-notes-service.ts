@@ -1,15 +1,26 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   RouteNotesService,
   type StoredNote,
+  StoredNoteSchema,
   type SubscribeNotesRequest,
 } from "../../gen/routeguide/route_notes_pb.js";
 import { streamUntilDone } from "../lib/handler-streams.js";
 import { type Bounds, pointBounds, requireValidBounds, requireValidPoint } from "./geo.js";
 import type { NoteBoard } from "./note-board.js";
 
+export interface RouteNotesServiceOptions {
+  board: NoteBoard;
+  /** Interval between heartbeats on streams that ask for them. Default: 15,000 ms. */
+  heartbeatMs?: number;
+}
+
+/** What a heartbeat looks like on the wire: id 0, no note. */
+export const HEARTBEAT: StoredNote = create(StoredNoteSchema, { id: 0n });
+
 /** Browser companions of RouteChat: a server-streaming subscription and a unary post. */
-export function createRouteNotesService({ board }: { board: NoteBoard }): ServiceImpl<typeof RouteNotesService> {
+export function createRouteNotesService({ board, heartbeatMs = 15_000 }: RouteNotesServiceOptions): ServiceImpl<typeof RouteNotesService> {
   return {
     subscribeNotes(request, context) {
       const area = scopeBounds(request.scope);
@@ -17,9 +28,15 @@ export function createRouteNotesService({ board }: { board: NoteBoard }): Servic
         throw new ConnectError("after_id: must not be negative", Code.InvalidArgument);
       }
       return streamUntilDone<StoredNote>(context, (outgoing) => {
+        // First, so that a client sees the stream open even when there is no history to send.
+        if (request.heartbeats) outgoing.push(HEARTBEAT);
+        const heartbeat = request.heartbeats ? setInterval(() => outgoing.push(HEARTBEAT), heartbeatMs) : undefined;
         const feed = board.openFeed({ deliver: (note) => outgoing.push(note) });
         feed.replayAndWatch(area, request.afterId).catch((error) => outgoing.fail(error));
-        return feed.close;
+        return () => {
+          clearInterval(heartbeat);
+          feed.close();
+        };
       });
     },
 

@@ -65,23 +65,30 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   );
   selectNotesIn.setReadBigInts(true);
 
+  function insertUserRow(user: UserRecord): void {
+    try {
+      insertUser.run(user.id, user.username, user.email, user.passwordHash, user.createdAt, JSON.stringify(user.roles));
+    } catch (error) {
+      const column = uniqueColumn(error);
+      if (column === "username" || column === "email") {
+        throw new UniqueViolationError(column, { cause: error });
+      }
+      throw error;
+    }
+  }
+
   return {
     users: {
       async insert(user: UserRecord) {
+        insertUserRow(user);
+      },
+      async insertMany(users: readonly UserRecord[]) {
+        db.exec("BEGIN");
         try {
-          insertUser.run(
-            user.id,
-            user.username,
-            user.email,
-            user.passwordHash,
-            user.createdAt,
-            JSON.stringify(user.roles),
-          );
+          for (const user of users) insertUserRow(user);
+          db.exec("COMMIT");
         } catch (error) {
-          const column = uniqueColumn(error);
-          if (column === "username" || column === "email") {
-            throw new UniqueViolationError(column, { cause: error });
-          }
+          db.exec("ROLLBACK");
           throw error;
         }
       },

@@ -22,6 +22,8 @@ export interface UserRecord {
 export interface UserStore {
   /** Inserts a user; throws UniqueViolationError if the username or email is taken. */
   insert(user: UserRecord): Promise<void>;
+  /** Inserts all or none, in one transaction (bulk loads); throws UniqueViolationError like insert. */
+  insertMany(users: readonly UserRecord[]): Promise<void>;
   get(id: string): Promise<UserRecord | undefined>;
   /** Case-insensitive. */
   findByUsername(username: string): Promise<UserRecord | undefined>;

@@ -1,0 +1,66 @@
+import { type Client, createClient } from "@connectrpc/connect";
+import { createContext, type ReactNode, useContext, useMemo, useState, useSyncExternalStore } from "react";
+import { RouteGuide } from "../../../gen/routeguide/route_guide_pb";
+import { RouteNotesService } from "../../../gen/routeguide/route_notes_pb";
+import { UserService } from "../../../gen/userservice/user_service_pb";
+import { createSessionStore, type Session, type SessionStore } from "../session/session-store";
+import { createNetworkLog, type NetworkLog } from "./network-log";
+import { createTransport, isProtocolId, type ProtocolId } from "./protocols";
+
+export interface Api {
+  protocol: ProtocolId;
+  setProtocol(protocol: ProtocolId): void;
+  users: Client<typeof UserService>;
+  routeGuide: Client<typeof RouteGuide>;
+  routeNotes: Client<typeof RouteNotesService>;
+  log: NetworkLog;
+  sessions: SessionStore;
+}
+
+const ApiContext = createContext<Api | undefined>(undefined);
+const PROTOCOL_KEY = "grpc-browser-app.protocol";
+
+/**
+ * Where the API is: VITE_API_URL in development (the API's own port, through CORS), the
+ * page's own origin in production (one port for the page and every protocol).
+ */
+export function apiBaseUrl(): string {
+  return (import.meta.env.VITE_API_URL as string | undefined) || window.location.origin;
+}
+
+/** Clients for the chosen protocol; switching protocol swaps them, so the next call uses it. */
+export function ApiProvider({ children, baseUrl = apiBaseUrl() }: { children: ReactNode; baseUrl?: string }) {
+  const [log] = useState(createNetworkLog);
+  const [sessions] = useState(() => createSessionStore());
+  const [protocol, setProtocolState] = useState<ProtocolId>(() => {
+    const saved = localStorage.getItem(PROTOCOL_KEY);
+    return isProtocolId(saved) ? saved : "connect-json";
+  });
+  const api = useMemo<Api>(() => {
+    const transport = createTransport(protocol, { baseUrl, token: () => sessions.token(), log });
+    return {
+      protocol,
+      setProtocol(next) {
+        localStorage.setItem(PROTOCOL_KEY, next);
+        setProtocolState(next);
+      },
+      users: createClient(UserService, transport),
+      routeGuide: createClient(RouteGuide, transport),
+      routeNotes: createClient(RouteNotesService, transport),
+      log,
+      sessions,
+    };
+  }, [protocol, baseUrl, log, sessions]);
+  return <ApiContext.Provider value={api}>{children}</ApiContext.Provider>;
+}
+
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (api === undefined) throw new Error("useApi outside ApiProvider");
+  return api;
+}
+
+export function useSession(): Session | undefined {
+  const { sessions } = useApi();
+  return useSyncExternalStore(sessions.subscribe, () => sessions.current());
+}

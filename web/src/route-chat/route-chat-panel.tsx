@@ -1,0 +1,91 @@
+import { create } from "@bufbuild/protobuf";
+import { type FormEvent, useEffect, useId, useState } from "react";
+import { type Point, PointSchema } from "../../../gen/routeguide/route_guide_pb";
+import { E7, formatPoint } from "../route-guide/map-projection";
+import { describeError } from "../ui/describe-error";
+import { type LinkState, useLiveNotes } from "./use-live-notes";
+
+const LINK_TEXT: Record<LinkState, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting",
+  stopped: "Disconnected",
+};
+
+/**
+ * RouteChat for browsers: notes at one location, history first, then live from every client
+ * (browsers through RouteNotesService, native clients through RouteChat), and a form to post.
+ */
+export function RouteChatPanel({ location, placeName, onLocationChange }: { location: Point; placeName: string; onLocationChange(point: Point, name: string): void }) {
+  const live = useLiveNotes(location);
+  const [draft, setDraft] = useState("");
+  const [postError, setPostError] = useState<unknown>(undefined);
+  const [latitude, setLatitude] = useState(String(location.latitude / E7));
+  const [longitude, setLongitude] = useState(String(location.longitude / E7));
+  const ids = { message: useId(), latitude: useId(), longitude: useId() };
+
+  useEffect(() => {
+    setLatitude(String(location.latitude / E7));
+    setLongitude(String(location.longitude / E7));
+  }, [location]);
+
+  async function post(event: FormEvent) {
+    event.preventDefault();
+    const message = draft.trim();
+    if (message === "") return;
+    try {
+      setPostError(undefined);
+      await live.post(message);
+      setDraft("");
+    } catch (error) {
+      setPostError(error); // the draft stays, so nothing typed is lost
+    }
+  }
+
+  function move(event: FormEvent) {
+    event.preventDefault();
+    const point = create(PointSchema, { latitude: Math.round(Number(latitude) * E7), longitude: Math.round(Number(longitude) * E7) });
+    onLocationChange(point, formatPoint(point));
+  }
+
+  return (
+    <section className="panel" aria-labelledby="chat-heading" id="route-chat">
+      <h2 id="chat-heading">RouteChat</h2>
+      <p className="chat-place">
+        Notes at <strong data-testid="chat-place">{placeName}</strong>{" "}
+        <span className={`link-state link-${live.link}`} role="status" data-testid="link-state" data-state={live.link}>
+          <span className="dot" aria-hidden="true" />
+          {LINK_TEXT[live.link]}
+          {live.link === "reconnecting" && live.retryInMs !== undefined && ` (next try in ${(live.retryInMs / 1000).toFixed(1)} s)`}
+        </span>
+      </p>
+      {live.error !== undefined && live.link !== "live" && <p className="error">{describeError(live.error)}</p>}
+      <form className="toolbar" onSubmit={move} aria-label="Location">
+        <label htmlFor={ids.latitude}>Latitude</label>
+        <input id={ids.latitude} inputMode="decimal" value={latitude} onChange={(event) => setLatitude(event.target.value)} size={11} />
+        <label htmlFor={ids.longitude}>Longitude</label>
+        <input id={ids.longitude} inputMode="decimal" value={longitude} onChange={(event) => setLongitude(event.target.value)} size={11} />
+        <button type="submit">Go</button>
+      </form>
+      <ol className="notes" role="log" aria-label="Notes" aria-live="polite" data-testid="notes">
+        {live.notes.length === 0 && <li className="hint">No notes here yet.</li>}
+        {live.notes.map((stored) => (
+          <li key={String(stored.id)} data-note-id={String(stored.id)}>
+            <span className="note-text">{stored.note?.message}</span>
+            <time dateTime={new Date(Number(stored.createdAt)).toISOString()}>{new Date(Number(stored.createdAt)).toLocaleTimeString()}</time>
+          </li>
+        ))}
+      </ol>
+      <form className="toolbar" onSubmit={post} aria-label="Post a note">
+        <label htmlFor={ids.message}>Note</label>
+        <input id={ids.message} value={draft} onChange={(event) => setDraft(event.target.value)} maxLength={1000} required />
+        <button type="submit">Post</button>
+      </form>
+      {postError !== undefined && (
+        <p role="alert" className="error">
+          Not posted: {describeError(postError)}
+        </p>
+      )}
+    </section>
+  );
+}
