@@ -20,7 +20,7 @@ function readmeCommands(): string[] {
 }
 
 // Set-up and long-running commands are what the suite itself is run with.
-const notRunHere = /^npm (install|start|test|run generate|run typecheck)|^npx vitest|users chat/;
+const notRunHere = /^npm (install|start|test|run (generate|typecheck|dev|test:e2e|screenshots))|^npx vitest|users chat/;
 
 let server: TestServer;
 let scratch: string;
@@ -59,7 +59,7 @@ describe("README snippets", () => {
       .replace("--python_out=/tmp/py --grpc_python_out=/tmp/py", `--python_out=${scratch} --grpc_python_out=${scratch}`);
     // Each line runs in its own shell, so an exported token is captured and passed on instead.
     const exported = /^export API_TOKEN=\$\((.*)\)$/.exec(concrete);
-    const result = await run(exported?.[1] ?? concrete, { cwd: root, env: { ...process.env, API_URL: server.url, API_TOKEN: token } }).catch((error) => error);
+    const result = await run(exported?.[1] ?? concrete, { cwd: root, env: { ...process.env, API_URL: server.url, API_TOKEN: token, DATABASE_URL: `sqlite:${join(scratch, "readme.db")}` } }).catch((error) => error);
     if (exported) {
       token = result.stdout.trim();
       expect(token).toMatch(/^v1\./);

@@ -81,9 +81,9 @@ describe("GET /metrics", () => {
     expect(after).toMatch(/hub_subscribers\{hub="notes"\} 0/);
   });
 
-  it("shares the port with the RPCs and leaves other paths 404", async () => {
+  it("shares the port with the RPCs and leaves unknown files 404 (page routes belong to the web app)", async () => {
     expect((await fetch(`${server.url}/metrics`)).headers.get("content-type")).toContain("text/plain");
-    expect((await fetch(`${server.url}/nothing-here`)).status).toBe(404);
+    expect((await fetch(`${server.url}/nothing-here.js`)).status).toBe(404);
   });
 });
 

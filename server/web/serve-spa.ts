@@ -55,7 +55,7 @@ export function serveSpa(options: ServeSpaOptions = {}): FallbackHandler {
   return (request, response) => {
     if (request.method !== "GET" && request.method !== "HEAD") return next(request, response);
     const path = decodePath(request.url ?? "/");
-    const file = files.get(path) ?? (looksLikePageRoute(path) ? index : undefined);
+    const file = files.get(path) ?? (path === "/index.html" || looksLikePageRoute(path) ? index : undefined);
     if (file === undefined) return next(request, response);
     response.setHeader("content-type", file.contentType);
     response.setHeader("cache-control", file.cacheControl);

@@ -11,8 +11,8 @@ export interface Bounds {
   maxLongitude: number;
 }
 
-/** The tutorial's rectangle around the 100 canonical features (northern New Jersey and New York). */
-export const TUTORIAL_BOUNDS: Bounds = { minLatitude: 40.0, maxLatitude: 42.0, minLongitude: -75.0, maxLongitude: -74.0 };
+/** The tutorial's rectangle (40–42°N, 74–75°W) around the 100 canonical features, with a small margin so edge dots show whole. */
+export const TUTORIAL_BOUNDS: Bounds = { minLatitude: 39.97, maxLatitude: 42.03, minLongitude: -75.03, maxLongitude: -73.97 };
 
 export interface Projection {
   width: number;

@@ -34,7 +34,7 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
   const streamAll = all.stream;
 
   useEffect(() => {
-    const corner = (latitude: number, longitude: number) => create(PointSchema, { latitude: latitude * E7, longitude: longitude * E7 });
+    const corner = (latitude: number, longitude: number) => create(PointSchema, { latitude: Math.round(latitude * E7), longitude: Math.round(longitude * E7) });
     streamAll(
       create(RectangleSchema, {
         lo: corner(TUTORIAL_BOUNDS.minLatitude, TUTORIAL_BOUNDS.minLongitude),
@@ -82,6 +82,7 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
           ref={svg}
           className="route-map"
           viewBox={`0 0 ${projection.width} ${projection.height}`}
+          style={{ aspectRatio: `${projection.width} / ${projection.height}` }}
           role="img"
           aria-label={`Map of ${all.features.length} route guide features`}
           data-testid="route-map"
@@ -176,13 +177,13 @@ function nearestFeature(features: readonly Feature[], at: { x: number; y: number
 
 function Graticule({ projection }: { projection: ReturnType<typeof createProjection> }) {
   const lines = [];
-  for (let latitude = TUTORIAL_BOUNDS.minLatitude + 0.25; latitude < TUTORIAL_BOUNDS.maxLatitude; latitude += 0.25) {
-    const y = projection.toScreen(create(PointSchema, { latitude: latitude * E7, longitude: TUTORIAL_BOUNDS.minLongitude * E7 })).y;
+  for (let latitude = Math.ceil(TUTORIAL_BOUNDS.minLatitude * 4) / 4; latitude < TUTORIAL_BOUNDS.maxLatitude; latitude += 0.25) {
+    const y = projection.toScreen(create(PointSchema, { latitude: Math.round(latitude * E7), longitude: 0 })).y;
     lines.push(<line key={`lat${latitude}`} x1={0} x2={projection.width} y1={y} y2={y} className="graticule" />);
     if (latitude % 0.5 === 0) lines.push(<text key={`t${latitude}`} x={2} y={y - 2} className="graticule-label">{latitude.toFixed(1)}°N</text>);
   }
-  for (let longitude = TUTORIAL_BOUNDS.minLongitude + 0.25; longitude < TUTORIAL_BOUNDS.maxLongitude; longitude += 0.25) {
-    const x = projection.toScreen(create(PointSchema, { latitude: TUTORIAL_BOUNDS.minLatitude * E7, longitude: longitude * E7 })).x;
+  for (let longitude = Math.ceil(TUTORIAL_BOUNDS.minLongitude * 4) / 4; longitude < TUTORIAL_BOUNDS.maxLongitude; longitude += 0.25) {
+    const x = projection.toScreen(create(PointSchema, { latitude: 0, longitude: Math.round(longitude * E7) })).x;
     lines.push(<line key={`lng${longitude}`} x1={x} x2={x} y1={0} y2={projection.height} className="graticule" />);
   }
   return <g aria-hidden="true">{lines}</g>;

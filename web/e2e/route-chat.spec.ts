@@ -1,0 +1,50 @@
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type { Page } from "@playwright/test";
+import { expect, postNote as post, saveScreenshot, test } from "./fixtures.js";
+
+/** Where the chat panel opens: a canonical feature (Patriots Path, Mendham, NJ). */
+const PLACE = { latitude: 407838351, longitude: -746143763 };
+
+const notes = (page: Page) => page.getByRole("log", { name: "Notes" });
+
+test("two browsers see each other's notes live, without reloading", async ({ browser, server }) => {
+  await server.start();
+  const alice = await (await browser.newContext()).newPage();
+  const bob = await (await browser.newContext()).newPage();
+  await alice.goto(server.url);
+  await bob.goto(server.url);
+  await expect(alice.getByTestId("link-state")).toHaveAttribute("data-state", "live");
+  await expect(bob.getByTestId("link-state")).toHaveAttribute("data-state", "live");
+
+  await post(alice, "hello from Alice");
+  await expect(notes(bob)).toContainText("hello from Alice");
+  await post(bob, "hi Alice, Bob here");
+  await expect(notes(alice)).toContainText("hi Alice, Bob here");
+  await expect(notes(alice).locator("[data-note-id]")).toHaveCount(2);
+  await saveScreenshot(alice, "route-chat");
+});
+
+test("a browser and a native gRPC client (grpc-js RouteChat) see each other's notes", async ({ page, server }) => {
+  await server.start();
+  await page.goto(server.url);
+  await expect(page.getByTestId("link-state")).toHaveAttribute("data-state", "live");
+
+  const definition = protoLoader.loadSync("routeguide/route_guide.proto", { includeDirs: ["proto"], keepCase: true, longs: String });
+  const { routeguide } = grpc.loadPackageDefinition(definition) as any;
+  const client = new routeguide.RouteGuide(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+  const received: string[] = [];
+  const chat = client.routeChat();
+  chat.on("data", (note: { message: string }) => received.push(note.message));
+  chat.on("error", () => {});
+  try {
+    chat.write({ location: PLACE, message: "hello from grpc-js" });
+    await expect(notes(page)).toContainText("hello from grpc-js");
+
+    await post(page, "hello back from the browser");
+    await expect.poll(() => received).toContain("hello back from the browser");
+  } finally {
+    chat.end();
+    client.close();
+  }
+});
