@@ -10,6 +10,7 @@ missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
 [ -x /usr/bin/grpc_python_plugin ] || missing+=(protobuf-compiler-grpc)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v h2load >/dev/null || missing+=(nghttp2-client)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

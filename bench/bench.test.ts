@@ -1,0 +1,22 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+// The harness end to end with tiny counts: every server starts, every workload runs and is
+// checked, every table prints. The figures themselves mean nothing here (see bench/RESULTS.md).
+describe("npm run bench -- --smoke", () => {
+  it("runs every workload and prints every table", async () => {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke"], { maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
+    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
+      expect(stdout).toContain(heading);
+    }
+    const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label}`)) ?? "";
+    // Three servers measured on gRPC, with ratios computed.
+    expect(row("GetFeature gRPC (h2c)")).toMatch(/^\| GetFeature gRPC \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
+    expect(row("ListFeatures gRPC")).toMatch(/\| [\d.]+x \| n\/a \|$/);
+    expect(stdout).toMatch(/\| 20 \| 3 \| 60 of 60 \|/);
+    expect(row("Connect (binary)")).toMatch(/^\| Connect \(binary\) \| 300 \| [\d,]+ \| [\d,]+ \|$/);
+  }, 180_000);
+});

@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+export interface PinnedProcess {
+  name: string;
+  port: number;
+  pid: number;
+  /** Resident set size now, in bytes (from /proc). */
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+export interface SpawnPinnedOptions {
+  name: string;
+  /** CPU to pin to with taskset; undefined: no pinning. */
+  cpu?: number;
+  /** The script, run with Node 24 and tsx. */
+  script: string;
+  env?: Record<string, string>;
+  /** Extra Node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}
+
+/** Starts a server script pinned to one core and resolves once it prints "listening on ...PORT". */
+export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedProcess> {
+  const node = [process.execPath, ...(options.nodeArgs ?? []), "--import", "tsx", options.script];
+  const [command, ...args] = options.cpu === undefined ? node : ["taskset", "-c", String(options.cpu), ...node];
+  const child: ChildProcess = spawn(command as string, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${options.name} did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      // Keep only the start of the output: a logging server would otherwise grow this string.
+      if (output.length < 10_000) output += chunk;
+      const match = /listening on (?:http:\/\/[^:\s]+:)?(\d+)/.exec(output);
+      if (match) (clearTimeout(timer), resolve(Number(match[1])));
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${options.name} exited with ${code}:\n${output}`))));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    name: options.name,
+    port,
+    pid: child.pid!,
+    rssBytes() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

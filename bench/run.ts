@@ -1,0 +1,140 @@
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,memory,wire,browser] [--out FILE]
+//
+// Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
+// RouteGuide (and ListUsers) methods (the yardstick), and a bare node:http2 server with a fixed
+// gRPC reply (the ceiling); servers pinned to CPU 0, load generators to CPU 1. Prints markdown
+// tables of medians and ratios. Bounded: every step has a request count or a duration, and the
+// servers are stopped at the end, on error too.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { openStorage } from "../server/storage/open-storage.js";
+import { seedUsers } from "../server/users/seed-users.js";
+import { type PinnedProcess, spawnPinned } from "./lib/pinned-process.js";
+import { browserStreamTable, measureBrowserStream } from "./workloads/browser-stream.js";
+import { fanoutTable, measureFanout } from "./workloads/fanout.js";
+import { idleMemoryTable, measureIdleMemory } from "./workloads/idle-memory.js";
+import { BENCH_TOKEN, type ServerName, streamingCases, unaryCases } from "./workloads/request-cases.js";
+import { measureThroughput, throughputTable } from "./workloads/throughput.js";
+import { wireSizeTable } from "./workloads/wire-size.js";
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    only: { type: "string" },
+    out: { type: "string" },
+    "log-level": { type: "string", default: "info" },
+  },
+});
+const smoke = values.smoke;
+const rounds = Number(values.rounds ?? (smoke ? 1 : 3));
+const seconds = Number(values.seconds ?? 5);
+const only = new Set((values.only ?? "unary,streaming,fanout,memory,wire,browser").split(","));
+const sizes = smoke
+  ? { users: 1_500, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
+  : { users: 100_000, browserUsers: 10_000, fanout: [1_000], idle: [1_000, 10_000], requests: undefined };
+// Servers on one core, load on the other; on a one-core machine nothing is pinned.
+const [serverCpu, loadCpu] = cpus().length >= 2 ? [0, 1] : [undefined, undefined];
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const scratch = mkdtempSync(join(tmpdir(), "bench-"));
+const started: PinnedProcess[] = [];
+const root = new URL("..", import.meta.url).pathname;
+
+async function seededDatabase(name: string, users: number): Promise<string> {
+  const url = `sqlite:${join(scratch, name)}`;
+  const storage = openStorage(url);
+  await seedUsers(storage.users, { count: users, prefix: "user" });
+  await storage.close();
+  return url;
+}
+
+function startProject(databaseUrl: string): Promise<PinnedProcess> {
+  return spawnPinned({
+    name: "project",
+    cpu: serverCpu,
+    script: join(root, "server/main.ts"),
+    env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string },
+  }).then((server) => (started.push(server), server));
+}
+
+async function main(): Promise<string> {
+  const sections: string[] = [
+    `# Benchmark results`,
+    "",
+    `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} · ` +
+      `servers on CPU ${serverCpu ?? "any"}, load on CPU ${loadCpu ?? "any"} · ${rounds} interleaved round(s)` +
+      (smoke ? " · SMOKE RUN (tiny counts: figures mean nothing)" : ` of ${seconds} s after 1 s warm-up`) +
+      ` · project LOG_LEVEL=${values["log-level"]}`,
+  ];
+  const throughputOptions = { rounds, seconds, requests: sizes.requests, loadCpu };
+
+  if (only.has("unary") || only.has("streaming")) {
+    log(`seeding ${sizes.users} users ...`);
+    const databaseUrl = await seededDatabase("throughput.db", sizes.users);
+    const ports: Partial<Record<ServerName, number>> = {};
+    ports.project = (await startProject(databaseUrl)).port;
+    const grpcJs = await spawnPinned({ name: "grpc-js", cpu: serverCpu, script: join(root, "bench/servers/grpc-js-server.ts"), env: { PORT: "0", DATABASE_URL: databaseUrl } });
+    started.push(grpcJs);
+    ports["grpc-js"] = grpcJs.port;
+    const bare = await spawnPinned({ name: "bare http2", cpu: serverCpu, script: join(root, "bench/servers/bare-http2-server.ts"), env: { PORT: "0" } });
+    started.push(bare);
+    ports["bare http2"] = bare.port;
+    if (only.has("unary")) {
+      const rows = await measureThroughput(unaryCases(), ports, throughputOptions, log);
+      sections.push("", "## Unary: GetFeature, requests per second", "", "h2load -c 8 -m 8 (h2c), -c 8 (HTTP/1.1); median of the rounds.", "", throughputTable(rows, "req/s"));
+    }
+    if (only.has("streaming")) {
+      const rows = await measureThroughput(streamingCases(), ports, throughputOptions, log);
+      sections.push("", "## Server streaming: messages per second", "", `h2load -c 8 -m 8; calls per second × messages per call; ${sizes.users.toLocaleString("en-US")} users in the database.`, "", throughputTable(rows, "msg/s"));
+    }
+    await Promise.all(started.splice(0).map((server) => server.stop()));
+  }
+
+  if (only.has("fanout")) {
+    const server = await startProject(`sqlite:${join(scratch, "fanout.db")}`);
+    const results = [];
+    for (const subscribers of sizes.fanout) {
+      log(`fan-out to ${subscribers} subscribers ...`);
+      results.push(await measureFanout(server.port, subscribers, smoke ? 3 : 20, loadCpu));
+    }
+    await server.stop();
+    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart; latency from posting to each subscriber receiving it (same clock).", "", fanoutTable(results));
+  }
+
+  if (only.has("memory")) {
+    const results = [];
+    for (const streams of sizes.idle) {
+      log(`idle memory with ${streams} streams ...`);
+      results.push(await measureIdleMemory(() => startProject(`sqlite:${join(scratch, `idle-${streams}.db`)}`), streams, loadCpu));
+    }
+    sections.push("", "## Memory per idle open stream", "", "A fresh server each time; SubscribeNotes streams held open with nothing to deliver.", "", idleMemoryTable(results));
+  }
+
+  if (only.has("wire")) {
+    sections.push("", "## Wire size per message", "", wireSizeTable());
+  }
+
+  if (only.has("browser")) {
+    const server = await startProject(await seededDatabase("browser.db", sizes.browserUsers));
+    log(`browser: ${sizes.browserUsers} users ...`);
+    const results = await measureBrowserStream(`http://127.0.0.1:${server.port}`, sizes.browserUsers, rounds, log);
+    await server.stop();
+    sections.push("", "## Browser: the web app streaming users in Chromium", "", "\"Load all\" with 1,000-user pages; from the click to the first row on screen and to the last row loaded. Chromium is not pinned.", "", browserStreamTable(results));
+  }
+  return sections.join("\n") + "\n";
+}
+
+const stopAll = () => Promise.all(started.map((server) => server.stop()));
+process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
+try {
+  const report = await main();
+  process.stdout.write(report);
+  if (values.out) writeFileSync(values.out, report);
+} finally {
+  await stopAll();
+  rmSync(scratch, { recursive: true, force: true });
+}

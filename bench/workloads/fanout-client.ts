@@ -1,0 +1,44 @@
+// Fan-out load generator (run pinned to the other core): SUBSCRIBERS SubscribeNotes streams at
+// one location, and one RouteChat stream posting POSTS notes there, INTERVAL_MS apart. Each
+// note carries its send time; every delivery's latency is recorded. Prints one JSON line.
+import http2 from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { PointSchema, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
+import { grpcFrame } from "../lib/grpc-frames.js";
+import { openSubscriptions } from "../lib/note-subscriptions.js";
+import { percentile } from "../lib/stats.js";
+
+const [port, subscribers, posts, intervalMs] = process.argv.slice(2).map(Number) as [number, number, number, number];
+// A fresh location per run, so earlier runs' notes are not replayed as history.
+const location = create(PointSchema, { latitude: 100000000 + Math.floor(Math.random() * 700000000), longitude: 1000 + (process.pid % 100000) });
+const latencies: number[] = [];
+const subscriptions = openSubscriptions(port, subscribers, location, (note) => {
+  latencies.push(performance.now() - Number(note.note?.message));
+});
+await subscriptions.opened;
+
+const session = http2.connect(`http://127.0.0.1:${port}`);
+const chat = session.request({ ":method": "POST", ":path": "/routeguide.RouteGuide/RouteChat", "content-type": "application/grpc", te: "trailers" });
+chat.on("data", () => {});
+chat.on("error", () => {});
+for (let index = 0; index < posts; index++) {
+  chat.write(grpcFrame(toBinary(RouteNoteSchema, create(RouteNoteSchema, { location, message: String(performance.now()) }))));
+  await new Promise((resolve) => setTimeout(resolve, intervalMs));
+}
+const deadline = Date.now() + 5_000;
+while (latencies.length < subscribers * posts && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+chat.end();
+session.close();
+subscriptions.close();
+console.log(
+  JSON.stringify({
+    subscribers,
+    posts,
+    expected: subscribers * posts,
+    delivered: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: percentile(latencies, 100),
+  }),
+);
+process.exit(0);

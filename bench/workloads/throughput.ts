@@ -1,0 +1,83 @@
+import { h2load } from "../lib/h2load.js";
+import { rawCall } from "../lib/raw-call.js";
+import { formatNumber, median, ratio } from "../lib/stats.js";
+import type { RequestCase, ServerName } from "./request-cases.js";
+
+export interface ThroughputOptions {
+  rounds: number;
+  /** Seconds per measurement (after a 1 s warm-up); or a fixed request count for smoke runs. */
+  seconds?: number;
+  requests?: number;
+  /** Where h2load runs. */
+  loadCpu?: number;
+}
+
+export interface ThroughputRow {
+  label: string;
+  messagesPerCall: number;
+  /** Requests per second in each round, by server. */
+  rounds: Partial<Record<ServerName, number[]>>;
+}
+
+/**
+ * Each case on each server that speaks it, in interleaved rounds (case by case, server after
+ * server, then again), so drift on a shared machine spreads over all servers alike. Every
+ * server's answer is checked once before it is measured, and any failed request fails the run.
+ */
+export async function measureThroughput(
+  cases: readonly RequestCase[],
+  ports: Partial<Record<ServerName, number>>,
+  options: ThroughputOptions,
+  log: (line: string) => void,
+): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = cases.map((testCase) => ({ label: testCase.label, messagesPerCall: testCase.messagesPerCall, rounds: {} }));
+  for (const testCase of cases) {
+    for (const server of testCase.servers) {
+      const port = ports[server];
+      if (port === undefined) continue;
+      try {
+        testCase.verify(await rawCall(port, testCase.path, testCase.headers, testCase.body, testCase.h1));
+      } catch (error) {
+        throw new Error(`${server} answered "${testCase.label}" wrongly: ${(error as Error).message}`);
+      }
+    }
+  }
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const [index, testCase] of cases.entries()) {
+      for (const server of testCase.servers) {
+        const port = ports[server];
+        if (port === undefined) continue;
+        const result = await h2load({
+          url: `http://127.0.0.1:${port}${testCase.path}`,
+          headers: testCase.headers,
+          body: testCase.body,
+          h1: testCase.h1,
+          durationSeconds: options.seconds,
+          requests: options.requests,
+          cpu: options.loadCpu,
+        });
+        if (result.failed > 0) throw new Error(`${server}: ${result.failed} failed requests in "${testCase.label}"`);
+        ((rows[index] as ThroughputRow).rounds[server] ??= []).push(result.requestsPerSecond);
+        log(`round ${round}: ${testCase.label} on ${server}: ${formatNumber(result.requestsPerSecond)} req/s`);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Medians per server, and the project's ratio to grpc-js and to the bare HTTP/2 ceiling. */
+export function throughputTable(rows: readonly ThroughputRow[], unit: "req/s" | "msg/s"): string {
+  const lines = [
+    `| workload | project ${unit} | grpc-js ${unit} | bare http2 ${unit} | project / grpc-js | project / bare |`,
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const row of rows) {
+    const value = (server: ServerName) => {
+      const rounds = row.rounds[server];
+      return rounds === undefined ? Number.NaN : median(rounds) * (unit === "msg/s" ? row.messagesPerCall : 1);
+    };
+    const [project, grpcJs, bare] = [value("project"), value("grpc-js"), value("bare http2")];
+    lines.push(`| ${row.label} | ${formatNumber(project)} | ${formatNumber(grpcJs)} | ${formatNumber(bare)} | ${ratio(project, grpcJs)} | ${ratio(project, bare)} |`);
+  }
+  return lines.join("\n");
+}
