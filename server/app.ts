@@ -25,6 +25,7 @@ import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
 import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
+import { withGrpcUnaryFastPath } from "./http/grpc-unary-fast-path.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
@@ -63,6 +64,11 @@ export interface AppOptions {
   reportError?: (error: unknown, procedure: string) => void;
   /** The built web app served on the same port (WEB_ROOT). Default: web/dist; null serves no web app. */
   webRoot?: string | null;
+  /**
+   * Serve unary gRPC over HTTP/2 on a leaner path than connect-node's (same handlers, same
+   * interceptors; see server/http/grpc-unary-fast-path.ts). GRPC_FAST_PATH=off disables it. Default: true.
+   */
+  grpcFastPath?: boolean;
   /** Structured log of every call and server event. Default: JSON lines on stdout at "info". */
   logger?: Logger;
 }
@@ -72,7 +78,7 @@ export interface App {
   routes(router: ConnectRouter): void;
   /** Interceptors and limits, shared by the HTTP handler and in-memory transports. */
   routerOptions: ConnectRouterOptions;
-  /** The Node request handler for both HTTP versions: CORS, wire status fixes, then gRPC, gRPC-Web and Connect. */
+  /** The Node request handler for both HTTP versions: the unary gRPC fast path, else CORS, wire status fixes, then gRPC, gRPC-Web and Connect. */
   handler: ReturnType<typeof withCors>;
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
@@ -132,21 +138,26 @@ export function createApp(options: AppOptions = {}): App {
     router.service(ServerReflectionV1Alpha, reflection.v1alpha);
   }
 
-  const handler = withCors(
+  const contextValues = (request: { httpVersion: string; socket: { remoteAddress?: string; remotePort?: number } }) =>
+    createContextValues().set(transportInfoKey, {
+      httpVersion: request.httpVersion,
+      peer: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+    });
+  const connectHandler = withCors(
     withWireStatusFixes(
       connectNodeAdapter({
         routes,
         ...routerOptions,
-        contextValues: (request) =>
-          createContextValues().set(transportInfoKey, {
-            httpVersion: request.httpVersion,
-            peer: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
-          }),
+        contextValues,
         fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
       }),
     ),
     { allowedOrigins: options.corsOrigins },
   );
+  const handler =
+    options.grpcFastPath === false
+      ? connectHandler
+      : withGrpcUnaryFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, shutdownSignal: shutdown.signal, contextValues }, connectHandler);
 
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;

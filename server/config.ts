@@ -23,6 +23,8 @@ export interface ServerConfig {
   maxMessageBytes: number;
   /** WEB_ROOT: the built web app to serve on the same port. Default: web/dist. */
   webRoot: string | undefined;
+  /** GRPC_FAST_PATH: "off" serves unary gRPC through connect-node's general path. Default: on. */
+  grpcFastPath: boolean;
   /** LOG_LEVEL: debug, info, warn, error or silent. Default: info. */
   logLevel: LogLevel;
 }
@@ -45,6 +47,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     webRoot: env.WEB_ROOT || undefined,
+    grpcFastPath: env.GRPC_FAST_PATH !== "off",
     maxMessageBytes,
     shutdownGraceMs,
     authSecret: secret,

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins,
     maxMessageBytes: config.maxMessageBytes,
     webRoot: config.webRoot,
+    grpcFastPath: config.grpcFastPath,
     auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
   });
   if (config.authSecret === undefined) {

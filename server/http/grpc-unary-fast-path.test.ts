@@ -1,0 +1,139 @@
+import http2 from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { compressionGzip, createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PointSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
+import { UserService } from "../../gen/userservice/user_service_pb.js";
+import type { App } from "../app.js";
+import { createLogger } from "../observability/logger.js";
+import { bearer, createTestApp, TEST_TOKEN } from "../test-support/test-server.js";
+import { withGrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
+import { listenOnePort, type OnePortServer } from "./one-port-server.js";
+
+// Two servers over the same kind of app: one with the fast path in front of the Connect
+// handler, one with connect-node alone. Every case must answer the same on both, and the
+// fast one must really have taken the call (its fallback counts what it passed on).
+let fast: { app: App; server: OnePortServer; passedOn: string[]; logs: string[] };
+let plain: { app: App; server: OnePortServer };
+
+beforeAll(async () => {
+  const logs: string[] = [];
+  const app = createTestApp({ grpcFastPath: false, maxMessageBytes: 1024, logger: createLogger({ level: "info", write: (line) => logs.push(line) }) });
+  const passedOn: string[] = [];
+  const handler = withGrpcUnaryFastPath(
+    { routes: app.routes, interceptors: app.routerOptions.interceptors, readMaxBytes: 1024, shutdownSignal: app.routerOptions.shutdownSignal },
+    (request, response) => (passedOn.push(String(request.url)), app.handler(request, response)),
+  );
+  fast = { app, server: await listenOnePort({ handler, port: 0 }), passedOn, logs };
+  const plainApp = createTestApp({ grpcFastPath: false, maxMessageBytes: 1024 });
+  plain = { app: plainApp, server: await listenOnePort({ handler: plainApp.handler, port: 0 }) };
+});
+afterAll(async () => {
+  for (const { app, server } of [fast, plain]) {
+    await server.close(1_000);
+    await app.close();
+  }
+});
+
+const clients = (token: string | undefined = TEST_TOKEN) =>
+  [fast, plain].map(({ server }) => {
+    const transport = createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token)] });
+    return { guide: createClient(RouteGuide, transport), users: createClient(UserService, transport) };
+  });
+
+async function outcome(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return { ok: await call() };
+  } catch (error) {
+    const connectError = ConnectError.from(error);
+    return { code: Code[connectError.code], message: connectError.rawMessage };
+  }
+}
+
+async function sameOnBoth(call: (client: ReturnType<typeof clients>[number]) => Promise<unknown>, token?: string) {
+  const [onFast, onPlain] = await Promise.all(clients(token).map((client) => outcome(() => call(client))));
+  expect(onFast).toEqual(onPlain);
+  return onFast;
+}
+
+describe("the unary gRPC fast path", () => {
+  it("answers GetFeature itself, exactly as connect-node does", async () => {
+    fast.passedOn.length = 0;
+    const result = await sameOnBoth(({ guide }) => guide.getFeature({ latitude: 409146138, longitude: -746188906 }));
+    expect(result).toMatchObject({ ok: { name: expect.stringContaining("Berkshire Valley") } });
+    expect(fast.passedOn).toEqual([]);
+  });
+
+  it("gives the same codes and messages for validation, auth, not-found and bad tokens", async () => {
+    expect(await sameOnBoth(({ guide }) => guide.getFeature({ latitude: 900000001, longitude: 0 }))).toMatchObject({ code: "InvalidArgument" });
+    expect(await sameOnBoth(({ users }) => users.createUser({ username: "x", email: "bad", password: "short" }))).toMatchObject({ code: "InvalidArgument", message: expect.stringContaining("username:") });
+    expect(await sameOnBoth(({ users }) => users.getUser({ id: "nobody" }))).toMatchObject({ code: "NotFound" });
+    expect(await sameOnBoth(({ users }) => users.getUser({ id: "nobody" }), "not-a-token")).toMatchObject({ code: "Unauthenticated" });
+    expect(await sameOnBoth(({ users }) => users.login({ username: "ghost", password: "whatever1" }))).toMatchObject({ code: "Unauthenticated" });
+  });
+
+  it("runs the interceptors: the call is logged with its request id, which comes back in a header", async () => {
+    const client = createClient(RouteGuide, createGrpcTransport({ baseUrl: fast.server.url }));
+    let echoed: string | null = null;
+    await client.getFeature({ latitude: 1, longitude: 2 }, { headers: { "x-request-id": "fast-123" }, onHeader: (header) => (echoed = header.get("x-request-id")) });
+    expect(echoed).toBe("fast-123");
+    const line = JSON.parse(fast.logs.findLast((entry) => entry.includes("fast-123"))!);
+    expect(line).toMatchObject({ method: "routeguide.RouteGuide/GetFeature", protocol: "grpc", code: "OK", requestId: "fast-123" });
+  });
+
+  it("ends a call whose deadline passes with DEADLINE_EXCEEDED", async () => {
+    const [onFast] = await Promise.all(
+      clients().map(({ users }) => outcome(() => users.login({ username: "ghost", password: "whatever1" }, { timeoutMs: 1 }))),
+    );
+    expect(onFast).toMatchObject({ code: "DeadlineExceeded" });
+  });
+
+  it("answers malformed, oversized and extra messages as connect-node (with the wire fixes) does", async () => {
+    const point = toBinary(PointSchema, create(PointSchema, { latitude: 1, longitude: 2 }));
+    const framed = (bytes: Uint8Array) => {
+      const buffer = Buffer.alloc(5 + bytes.length);
+      buffer.writeUInt32BE(bytes.length, 1);
+      buffer.set(bytes, 5);
+      return buffer;
+    };
+    const bodies = {
+      malformed: framed(Uint8Array.of(0x0a, 0xff)),
+      oversized: framed(new Uint8Array(2048)),
+      extra: Buffer.concat([framed(point), framed(point)]),
+      truncated: framed(point).subarray(0, 8),
+    };
+    for (const [name, body] of Object.entries(bodies)) {
+      const [onFast, onPlain] = (await Promise.all([fast, plain].map(({ server }) => rawGrpc(server.url, "/routeguide.RouteGuide/GetFeature", body)))) as [Awaited<ReturnType<typeof rawGrpc>>, Awaited<ReturnType<typeof rawGrpc>>];
+      expect(onFast.status, name).toBe(onPlain.status);
+      if (name === "malformed" || name === "oversized") expect(onFast.status, name).toBe(name === "malformed" ? "3" : "8");
+    }
+  });
+
+  it("passes everything else on: streams, unknown methods, compressed requests, HTTP/1.1", async () => {
+    fast.passedOn.length = 0;
+    const [client] = clients();
+    for await (const _ of client!.guide.listFeatures({ lo: { latitude: 400000000, longitude: -750000000 }, hi: { latitude: 400100000, longitude: -749000000 } }));
+    const gzip = createClient(RouteGuide, createGrpcTransport({ baseUrl: fast.server.url, sendCompression: compressionGzip, compressMinBytes: 0 }));
+    expect((await gzip.getFeature({ latitude: 409146138, longitude: -746188906 })).name).toContain("Berkshire");
+    const unknown = await Promise.all([fast, plain].map(({ server }) => rawGrpc(server.url, "/routeguide.RouteGuide/Nope", Buffer.alloc(5))));
+    expect(unknown[0]).toEqual(unknown[1]);
+    expect(fast.passedOn).toEqual(["/routeguide.RouteGuide/ListFeatures", "/routeguide.RouteGuide/GetFeature", "/routeguide.RouteGuide/Nope"]);
+  });
+});
+
+function rawGrpc(url: string, path: string, body: Buffer): Promise<{ status?: string; message?: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+    let status: string | undefined;
+    let message: string | undefined;
+    const take = (headers: http2.IncomingHttpHeaders) => {
+      if (headers["grpc-status"] !== undefined) (status = String(headers["grpc-status"])), (message = headers["grpc-message"] as string | undefined);
+    };
+    stream.on("response", take).on("trailers", take).on("data", () => {});
+    stream.on("close", () => (session.close(), resolve({ status, message })));
+    stream.on("error", reject);
+    stream.end(body);
+  });
+}
