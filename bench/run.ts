@@ -1,4 +1,5 @@
-// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,memory,wire,browser] [--out FILE]
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,memory,wire,browser]
+//                 [--match LABEL_REGEX] [--log-level info] [--out FILE]
 //
 // Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
 // RouteGuide (and ListUsers) methods (the yardstick), and a bare node:http2 server with a fixed
@@ -27,11 +28,13 @@ const { values } = parseArgs({
     only: { type: "string" },
     out: { type: "string" },
     "log-level": { type: "string", default: "info" },
+    match: { type: "string" },
   },
 });
 const smoke = values.smoke;
 const rounds = Number(values.rounds ?? (smoke ? 1 : 3));
 const seconds = Number(values.seconds ?? 5);
+const matching = new RegExp(values.match ?? "");
 const only = new Set((values.only ?? "unary,streaming,fanout,memory,wire,browser").split(","));
 const sizes = smoke
   ? { users: 1_500, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
@@ -84,11 +87,11 @@ async function main(): Promise<string> {
     started.push(bare);
     ports["bare http2"] = bare.port;
     if (only.has("unary")) {
-      const rows = await measureThroughput(unaryCases(), ports, throughputOptions, log);
+      const rows = await measureThroughput(unaryCases().filter((c) => matching.test(c.label)), ports, throughputOptions, log);
       sections.push("", "## Unary: GetFeature, requests per second", "", "h2load -c 8 -m 8 (h2c), -c 8 (HTTP/1.1); median of the rounds.", "", throughputTable(rows, "req/s"));
     }
     if (only.has("streaming")) {
-      const rows = await measureThroughput(streamingCases(), ports, throughputOptions, log);
+      const rows = await measureThroughput(streamingCases().filter((c) => matching.test(c.label)), ports, throughputOptions, log);
       sections.push("", "## Server streaming: messages per second", "", `h2load -c 8 -m 8; calls per second × messages per call; ${sizes.users.toLocaleString("en-US")} users in the database.`, "", throughputTable(rows, "msg/s"));
     }
     await Promise.all(started.splice(0).map((server) => server.stop()));

@@ -25,7 +25,7 @@ import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
 import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
-import { withGrpcUnaryFastPath } from "./http/grpc-unary-fast-path.js";
+import { createGrpcUnaryFastPath, type GrpcUnaryFastPath } from "./http/grpc-unary-fast-path.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
@@ -78,8 +78,13 @@ export interface App {
   routes(router: ConnectRouter): void;
   /** Interceptors and limits, shared by the HTTP handler and in-memory transports. */
   routerOptions: ConnectRouterOptions;
-  /** The Node request handler for both HTTP versions: the unary gRPC fast path, else CORS, wire status fixes, then gRPC, gRPC-Web and Connect. */
+  /** The Node request handler for both HTTP versions: CORS, wire status fixes, then gRPC, gRPC-Web and Connect. */
   handler: ReturnType<typeof withCors>;
+  /**
+   * Claims unary gRPC calls on HTTP/2 streams before they reach `handler`, and serves them on
+   * a leaner path (listenOnePort's claimStream). Undefined when grpcFastPath is false.
+   */
+  claimStream: GrpcUnaryFastPath | undefined;
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
   readonly chatHub: LiveHub<ChatMessage>;
@@ -138,26 +143,23 @@ export function createApp(options: AppOptions = {}): App {
     router.service(ServerReflectionV1Alpha, reflection.v1alpha);
   }
 
-  const contextValues = (request: { httpVersion: string; socket: { remoteAddress?: string; remotePort?: number } }) =>
-    createContextValues().set(transportInfoKey, {
-      httpVersion: request.httpVersion,
-      peer: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
-    });
-  const connectHandler = withCors(
+  const contextValues = (info: { httpVersion: string; remoteAddress?: string; remotePort?: number }) =>
+    createContextValues().set(transportInfoKey, { httpVersion: info.httpVersion, peer: `${info.remoteAddress}:${info.remotePort}` });
+  const handler = withCors(
     withWireStatusFixes(
       connectNodeAdapter({
         routes,
         ...routerOptions,
-        contextValues,
+        contextValues: (request) => contextValues({ httpVersion: request.httpVersion, ...request.socket }),
         fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
       }),
     ),
     { allowedOrigins: options.corsOrigins },
   );
-  const handler =
+  const claimStream =
     options.grpcFastPath === false
-      ? connectHandler
-      : withGrpcUnaryFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, shutdownSignal: shutdown.signal, contextValues }, connectHandler);
+      ? undefined
+      : createGrpcUnaryFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, shutdownSignal: shutdown.signal, contextValues });
 
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;
@@ -169,6 +171,7 @@ export function createApp(options: AppOptions = {}): App {
     routes,
     routerOptions,
     handler,
+    claimStream,
     storage,
     noteHub,
     chatHub,

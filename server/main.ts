@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   if (config.authSecret === undefined) {
     logger.warn("AUTH_SECRET is not set: login tokens are signed with a random key and end when the server restarts");
   }
-  const server = await listenOnePort({ handler: app.handler, host: config.host, port: config.port });
+  const server = await listenOnePort({ handler: app.handler, claimStream: app.claimStream, host: config.host, port: config.port });
   logger.info(`listening on ${server.url} (gRPC over h2c; gRPC-Web and Connect over HTTP/1.1 and h2c)`, {
     url: server.url,
     database: config.databaseUrl.replace(/\/\/[^@/]*@/, "//***@"),

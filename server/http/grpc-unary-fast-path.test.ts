@@ -8,12 +8,12 @@ import { UserService } from "../../gen/userservice/user_service_pb.js";
 import type { App } from "../app.js";
 import { createLogger } from "../observability/logger.js";
 import { bearer, createTestApp, TEST_TOKEN } from "../test-support/test-server.js";
-import { withGrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
+import { createGrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
 import { listenOnePort, type OnePortServer } from "./one-port-server.js";
 
-// Two servers over the same kind of app: one with the fast path in front of the Connect
-// handler, one with connect-node alone. Every case must answer the same on both, and the
-// fast one must really have taken the call (its fallback counts what it passed on).
+// Two servers over the same kind of app: one where the fast path claims HTTP/2 streams before
+// the Connect handler, one with connect-node alone. Every case must answer the same on both,
+// and the fast one must really have taken the call (its Connect handler counts what it got).
 let fast: { app: App; server: OnePortServer; passedOn: string[]; logs: string[] };
 let plain: { app: App; server: OnePortServer };
 
@@ -21,11 +21,9 @@ beforeAll(async () => {
   const logs: string[] = [];
   const app = createTestApp({ grpcFastPath: false, maxMessageBytes: 1024, logger: createLogger({ level: "info", write: (line) => logs.push(line) }) });
   const passedOn: string[] = [];
-  const handler = withGrpcUnaryFastPath(
-    { routes: app.routes, interceptors: app.routerOptions.interceptors, readMaxBytes: 1024, shutdownSignal: app.routerOptions.shutdownSignal },
-    (request, response) => (passedOn.push(String(request.url)), app.handler(request, response)),
-  );
-  fast = { app, server: await listenOnePort({ handler, port: 0 }), passedOn, logs };
+  const claim = createGrpcUnaryFastPath({ routes: app.routes, interceptors: app.routerOptions.interceptors, readMaxBytes: 1024, shutdownSignal: app.routerOptions.shutdownSignal });
+  const handler: typeof app.handler = (request, response) => (passedOn.push(String(request.url)), app.handler(request, response));
+  fast = { app, server: await listenOnePort({ handler, claimStream: claim, port: 0 }), passedOn, logs };
   const plainApp = createTestApp({ grpcFastPath: false, maxMessageBytes: 1024 });
   plain = { app: plainApp, server: await listenOnePort({ handler: plainApp.handler, port: 0 }) };
 });

@@ -10,9 +10,17 @@ type Handler = (
   response: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 
+export type ClaimStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+
 export interface OnePortServerOptions {
   /** Serves every request, whatever the HTTP version. */
   handler: Handler;
+  /**
+   * Sees each HTTP/2 stream before Node's compatibility layer turns it into a request for
+   * `handler`; returning true claims the stream (it is then served entirely by the caller).
+   * Default: none.
+   */
+  claimStream?: ClaimStream;
   /** Default: "127.0.0.1". */
   host?: string;
   /** Default: 8080. 0 picks a free port (see `port` on the result). */
@@ -46,6 +54,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
   // Long server streams over HTTP/1.1 must not be cut by the whole-request timeout.
   const http1 = http.createServer({ requestTimeout: 0 }, options.handler);
   const h2c = http2.createServer({}, options.handler);
+  if (options.claimStream) interceptStreams(h2c, options.claimStream);
   // An http.Server that never listened never starts its header-timeout checks; this starts them.
   http1.emit("listening");
 
@@ -103,6 +112,19 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       await stopped;
     },
   };
+}
+
+/**
+ * Node's compatibility layer is itself a "stream" listener (added with the request handler);
+ * it is moved behind `claim`, so a claimed stream never gets request/response objects.
+ */
+function interceptStreams(server: http2.Http2Server, claim: ClaimStream): void {
+  const compatibility = server.listeners("stream") as ((...args: unknown[]) => void)[];
+  server.removeAllListeners("stream");
+  server.on("stream", (stream, headers, ...rest) => {
+    if (claim(stream, headers)) return;
+    for (const listener of compatibility) listener.call(server, stream, headers, ...rest);
+  });
 }
 
 /**

@@ -45,7 +45,7 @@ export interface TestServer {
 /** The app on a real port (0: a free one), as `npm start` serves it. */
 export async function startTestServer(options: AppOptions = {}): Promise<TestServer> {
   const app = createTestApp(options);
-  const server = await listenOnePort({ handler: app.handler, port: 0 });
+  const server = await listenOnePort({ handler: app.handler, claimStream: app.claimStream, port: 0 });
   return {
     app,
     server,
