@@ -20,7 +20,8 @@ function readmeCommands(): string[] {
 }
 
 // Set-up and long-running commands are what the suite itself is run with.
-const notRunHere = /^npm (install|start|test|run (generate|typecheck|dev|test:e2e|screenshots))|^npx vitest|users chat/;
+// The bench runs for minutes; its smoke run has its own test (bench/bench.test.ts).
+const notRunHere = /^npm (install|start|test|run (generate|typecheck|dev|test:e2e|screenshots|bench))|^npx vitest|users chat/;
 
 let server: TestServer;
 let scratch: string;

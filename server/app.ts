@@ -25,7 +25,7 @@ import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
 import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
-import { createGrpcUnaryFastPath, type GrpcUnaryFastPath } from "./http/grpc-unary-fast-path.js";
+import { createGrpcFastPath, type GrpcFastPath } from "./http/grpc-fast-path.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
@@ -65,8 +65,8 @@ export interface AppOptions {
   /** The built web app served on the same port (WEB_ROOT). Default: web/dist; null serves no web app. */
   webRoot?: string | null;
   /**
-   * Serve unary gRPC over HTTP/2 on a leaner path than connect-node's (same handlers, same
-   * interceptors; see server/http/grpc-unary-fast-path.ts). GRPC_FAST_PATH=off disables it. Default: true.
+   * Serve unary and server-streaming gRPC over HTTP/2 on a leaner path than connect-node's (same
+   * handlers, same interceptors; see server/http/grpc-fast-path.ts). GRPC_FAST_PATH=off disables it. Default: true.
    */
   grpcFastPath?: boolean;
   /** Structured log of every call and server event. Default: JSON lines on stdout at "info". */
@@ -81,10 +81,10 @@ export interface App {
   /** The Node request handler for both HTTP versions: CORS, wire status fixes, then gRPC, gRPC-Web and Connect. */
   handler: ReturnType<typeof withCors>;
   /**
-   * Claims unary gRPC calls on HTTP/2 streams before they reach `handler`, and serves them on
+   * Claims unary and server-streaming gRPC calls on HTTP/2 streams before they reach `handler`, and serves them on
    * a leaner path (listenOnePort's claimStream). Undefined when grpcFastPath is false.
    */
-  claimStream: GrpcUnaryFastPath | undefined;
+  claimStream: GrpcFastPath | undefined;
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
   readonly chatHub: LiveHub<ChatMessage>;
@@ -159,7 +159,7 @@ export function createApp(options: AppOptions = {}): App {
   const claimStream =
     options.grpcFastPath === false
       ? undefined
-      : createGrpcUnaryFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, shutdownSignal: shutdown.signal, contextValues });
+      : createGrpcFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, shutdownSignal: shutdown.signal, contextValues });
 
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;

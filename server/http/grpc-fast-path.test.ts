@@ -4,11 +4,12 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { compressionGzip, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PointSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
+import { RouteNotesService } from "../../gen/routeguide/route_notes_pb.js";
 import { UserService } from "../../gen/userservice/user_service_pb.js";
 import type { App } from "../app.js";
 import { createLogger } from "../observability/logger.js";
-import { bearer, createTestApp, TEST_TOKEN } from "../test-support/test-server.js";
-import { createGrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
+import { bearer, collect, createTestApp, eventually, TEST_TOKEN } from "../test-support/test-server.js";
+import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { listenOnePort, type OnePortServer } from "./one-port-server.js";
 
 // Two servers over the same kind of app: one where the fast path claims HTTP/2 streams before
@@ -21,7 +22,7 @@ beforeAll(async () => {
   const logs: string[] = [];
   const app = createTestApp({ grpcFastPath: false, maxMessageBytes: 1024, logger: createLogger({ level: "info", write: (line) => logs.push(line) }) });
   const passedOn: string[] = [];
-  const claim = createGrpcUnaryFastPath({ routes: app.routes, interceptors: app.routerOptions.interceptors, readMaxBytes: 1024, shutdownSignal: app.routerOptions.shutdownSignal });
+  const claim = createGrpcFastPath({ routes: app.routes, interceptors: app.routerOptions.interceptors, readMaxBytes: 1024, shutdownSignal: app.routerOptions.shutdownSignal });
   const handler: typeof app.handler = (request, response) => (passedOn.push(String(request.url)), app.handler(request, response));
   fast = { app, server: await listenOnePort({ handler, claimStream: claim, port: 0 }), passedOn, logs };
   const plainApp = createTestApp({ grpcFastPath: false, maxMessageBytes: 1024 });
@@ -55,7 +56,7 @@ async function sameOnBoth(call: (client: ReturnType<typeof clients>[number]) => 
   return onFast;
 }
 
-describe("the unary gRPC fast path", () => {
+describe("the gRPC fast path", () => {
   it("answers GetFeature itself, exactly as connect-node does", async () => {
     fast.passedOn.length = 0;
     const result = await sameOnBoth(({ guide }) => guide.getFeature({ latitude: 409146138, longitude: -746188906 }));
@@ -108,15 +109,42 @@ describe("the unary gRPC fast path", () => {
     }
   });
 
-  it("passes everything else on: streams, unknown methods, compressed requests, HTTP/1.1", async () => {
+  it("serves server streams itself: the same messages, errors and deadlines as connect-node", async () => {
+    fast.passedOn.length = 0;
+    const area = { lo: { latitude: 400000000, longitude: -750000000 }, hi: { latitude: 410000000, longitude: -740000000 } };
+    const listed = (await sameOnBoth(async ({ guide }) => (await collect(guide.listFeatures(area))).map((feature) => feature.name))) as { ok: string[] };
+    expect(listed.ok.length).toBeGreaterThan(10);
+    expect(await sameOnBoth(async ({ guide }) => collect(guide.listFeatures({ lo: { latitude: 0, longitude: 1800000001 } })))).toMatchObject({ code: "InvalidArgument" });
+    expect(await sameOnBoth(async ({ users }) => collect(users.listUsers({ pageSize: 2 })), "bad-token")).toMatchObject({ code: "Unauthenticated" });
+    expect(fast.passedOn).toEqual([]);
+
+    // A live stream that outlives its deadline: the notes so far, then DEADLINE_EXCEEDED.
+    const [client] = clients();
+    await client!.guide.getFeature({ latitude: 1, longitude: 1 });
+    const notes = createClient(RouteNotesService, createGrpcTransport({ baseUrl: fast.server.url }));
+    await notes.postNote({ location: { latitude: 7, longitude: 7 }, message: "before" });
+    const received: string[] = [];
+    const ending = await outcome(async () => {
+      for await (const stored of notes.subscribeNotes({ scope: { case: "location", value: { latitude: 7, longitude: 7 } } }, { timeoutMs: 300 })) {
+        received.push(stored.note?.message ?? "");
+      }
+    });
+    expect(received).toEqual(["before"]);
+    expect(ending).toMatchObject({ code: "DeadlineExceeded" });
+    await eventually(() => fast.app.noteHub.subscriberCount() === 0);
+  });
+
+  it("passes everything else on: client and bidi streams, unknown methods, compressed requests", async () => {
     fast.passedOn.length = 0;
     const [client] = clients();
-    for await (const _ of client!.guide.listFeatures({ lo: { latitude: 400000000, longitude: -750000000 }, hi: { latitude: 400100000, longitude: -749000000 } }));
+    await client!.guide.recordRoute((async function* () {
+      yield { latitude: 409146138, longitude: -746188906 };
+    })());
     const gzip = createClient(RouteGuide, createGrpcTransport({ baseUrl: fast.server.url, sendCompression: compressionGzip, compressMinBytes: 0 }));
     expect((await gzip.getFeature({ latitude: 409146138, longitude: -746188906 })).name).toContain("Berkshire");
     const unknown = await Promise.all([fast, plain].map(({ server }) => rawGrpc(server.url, "/routeguide.RouteGuide/Nope", Buffer.alloc(5))));
     expect(unknown[0]).toEqual(unknown[1]);
-    expect(fast.passedOn).toEqual(["/routeguide.RouteGuide/ListFeatures", "/routeguide.RouteGuide/GetFeature", "/routeguide.RouteGuide/Nope"]);
+    expect(fast.passedOn).toEqual(["/routeguide.RouteGuide/RecordRoute", "/routeguide.RouteGuide/GetFeature", "/routeguide.RouteGuide/Nope"]);
   });
 });
 
