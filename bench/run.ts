@@ -6,6 +6,7 @@
 // gRPC reply (the ceiling); servers pinned to CPU 0, load generators to CPU 1. Prints markdown
 // tables of medians and ratios. Bounded: every step has a request count or a duration, and the
 // servers are stopped at the end, on error too.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +43,9 @@ const sizes = smoke
 // Servers on one core, load on the other; on a one-core machine nothing is pinned.
 const [serverCpu, loadCpu] = cpus().length >= 2 ? [0, 1] : [undefined, undefined];
 
+// This process (it starts servers and reads results) stays off the servers' core too.
+if (loadCpu !== undefined) execFileSync("taskset", ["-a", "-p", "-c", String(loadCpu), String(process.pid)], { stdio: "ignore" });
+
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 const started: PinnedProcess[] = [];
@@ -61,6 +65,7 @@ function startProject(databaseUrl: string): Promise<PinnedProcess> {
     cpu: serverCpu,
     script: join(root, "server/main.ts"),
     env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string },
+    logFile: join(scratch, `project-${started.length}.log`),
   }).then((server) => (started.push(server), server));
 }
 
@@ -80,10 +85,10 @@ async function main(): Promise<string> {
     const databaseUrl = await seededDatabase("throughput.db", sizes.users);
     const ports: Partial<Record<ServerName, number>> = {};
     ports.project = (await startProject(databaseUrl)).port;
-    const grpcJs = await spawnPinned({ name: "grpc-js", cpu: serverCpu, script: join(root, "bench/servers/grpc-js-server.ts"), env: { PORT: "0", DATABASE_URL: databaseUrl } });
+    const grpcJs = await spawnPinned({ name: "grpc-js", cpu: serverCpu, script: join(root, "bench/servers/grpc-js-server.ts"), env: { PORT: "0", DATABASE_URL: databaseUrl }, logFile: join(scratch, "grpc-js.log") });
     started.push(grpcJs);
     ports["grpc-js"] = grpcJs.port;
-    const bare = await spawnPinned({ name: "bare http2", cpu: serverCpu, script: join(root, "bench/servers/bare-http2-server.ts"), env: { PORT: "0" } });
+    const bare = await spawnPinned({ name: "bare http2", cpu: serverCpu, script: join(root, "bench/servers/bare-http2-server.ts"), env: { PORT: "0" }, logFile: join(scratch, "bare.log") });
     started.push(bare);
     ports["bare http2"] = bare.port;
     if (only.has("unary")) {

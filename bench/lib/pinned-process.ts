@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 
 export interface PinnedProcess {
   name: string;
@@ -19,28 +19,29 @@ export interface SpawnPinnedOptions {
   env?: Record<string, string>;
   /** Extra Node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /**
+   * Where the process's output goes. A file, not a pipe: reading a busy server's log through
+   * a pipe would cost the benchmark process CPU time, and could slow the server down.
+   */
+  logFile: string;
 }
 
 /** Starts a server script pinned to one core and resolves once it prints "listening on ...PORT". */
 export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedProcess> {
   const node = [process.execPath, ...(options.nodeArgs ?? []), "--import", "tsx", options.script];
   const [command, ...args] = options.cpu === undefined ? node : ["taskset", "-c", String(options.cpu), ...node];
-  const child: ChildProcess = spawn(command as string, args, {
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
+  const log = openSync(options.logFile, "w");
+  const child: ChildProcess = spawn(command as string, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", log, log] });
+  closeSync(log);
+  const output = () => readFileSync(options.logFile, "utf8").slice(0, 10_000);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.name} did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      // Keep only the start of the output: a logging server would otherwise grow this string.
-      if (output.length < 10_000) output += chunk;
-      const match = /listening on (?:http:\/\/[^:\s]+:)?(\d+)/.exec(output);
-      if (match) (clearTimeout(timer), resolve(Number(match[1])));
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${options.name} exited with ${code}:\n${output}`))));
+    const deadline = Date.now() + 30_000;
+    const poll = setInterval(() => {
+      const match = /listening on (?:http:\/\/[^:\s]+:)?(\d+)/.exec(output());
+      if (match) (clearInterval(poll), resolve(Number(match[1])));
+      else if (Date.now() > deadline) (clearInterval(poll), child.kill("SIGKILL"), reject(new Error(`${options.name} did not start:\n${output()}`)));
+    }, 50);
+    child.once("exit", (code) => (clearInterval(poll), reject(new Error(`${options.name} exited with ${code}:\n${output()}`))));
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {

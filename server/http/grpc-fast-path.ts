@@ -14,6 +14,7 @@ import {
 } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { createLightHeaders } from "./light-headers.js";
 import { encodeGrpcMessage } from "./wire-status.js";
 
 /** What the HTTP layer knows of a claimed stream, for context values. */
@@ -90,7 +91,12 @@ function isPlainGrpc(headers: IncomingHttpHeaders): boolean {
   return (contentType === "application/grpc" || contentType === "application/grpc+proto") && (encoding === undefined || encoding === "identity");
 }
 
-const states = new WeakMap<AnyRequest, CallState>();
+// Plain symbol-keyed properties rather than WeakMaps: a WeakMap entry per call is costly to
+// collect (ephemerons) at tens of thousands of calls a second.
+const callState = Symbol("fast path call state");
+const statusSent = Symbol("fast path status sent");
+type WithState = AnyRequest & { [callState]: CallState };
+type Tracked = ServerHttp2Stream & { [statusSent]?: true };
 
 function collectRoutes(register: (router: ConnectRouter) => void, interceptors: readonly Interceptor[]): Map<string, Route> {
   const routes = new Map<string, Route>();
@@ -102,7 +108,7 @@ function collectRoutes(register: (router: ConnectRouter) => void, interceptors: 
         const implementation = fn.bind(impl) as (input: unknown, context: HandlerContext) => unknown;
         const toMessage = (result: unknown) => (isMessage(result, method.output) ? result : create(method.output as DescMessage, result as never));
         const innermost = async (request: AnyRequest): Promise<AnyResponse> => {
-          const { context, input } = states.get(request) as CallState;
+          const { context, input } = (request as WithState)[callState];
           const header = context.responseHeader;
           const trailer = context.responseTrailer;
           if (method.methodKind === "unary") {
@@ -168,8 +174,8 @@ async function serve(route: Route, input: unknown, stream: ServerHttp2Stream, he
     signal: call.signal,
     timeoutMs: call.timeoutMs,
     requestHeader,
-    responseHeader: new Headers(),
-    responseTrailer: new Headers(),
+    responseHeader: createLightHeaders(),
+    responseTrailer: createLightHeaders(),
     values: contextValues,
   };
   const streaming = route.method.methodKind === "server_streaming";
@@ -184,12 +190,11 @@ async function serve(route: Route, input: unknown, stream: ServerHttp2Stream, he
     contextValues,
     message: streaming ? singleMessage(input) : input,
   } as AnyRequest;
-  states.set(request, { context, input });
+  (request as WithState)[callState] = { context, input };
   try {
     const response = await route.call(request);
     if (!response.stream) {
-      sendMessage(stream, response.header, toBinary(route.method.output, response.message as never));
-      sendStatus(stream, undefined, response.trailer);
+      sendUnaryResponse(stream, response.header, response.trailer, toBinary(route.method.output, response.message as never));
       return;
     }
     for await (const message of response.message) {
@@ -237,7 +242,7 @@ function createCallLifetime(stream: ServerHttp2Stream, timeoutMs: number | undef
     signal: controller.signal,
     timeoutMs: () => (deadlineAt === undefined ? undefined : deadlineAt - Date.now()),
     /** Whether the status was sent or the stream is gone: nothing more can be written. */
-    ended: () => stream.destroyed || stream.closed || ended.has(stream),
+    ended: () => stream.destroyed || stream.closed || (stream as Tracked)[statusSent] === true,
     /** Resolves when the stream can take more, or is gone. */
     drained: () =>
       new Promise<void>((resolve) => {
@@ -254,7 +259,7 @@ function createCallLifetime(stream: ServerHttp2Stream, timeoutMs: number | undef
 }
 
 function headersOf(headers: IncomingHttpHeaders): Headers {
-  const header = new Headers();
+  const header = createLightHeaders();
   for (const name in headers) {
     const value = headers[name];
     if (name.startsWith(":") || value === undefined) continue;
@@ -264,8 +269,27 @@ function headersOf(headers: IncomingHttpHeaders): Headers {
   return header;
 }
 
-/** Streams whose status has been sent. */
-const ended = new WeakSet<ServerHttp2Stream>();
+
+function frameOf(bytes: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(5 + bytes.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(bytes.length, 1);
+  frame.set(bytes, 5);
+  return frame;
+}
+
+/** Headers, the one message and the OK trailers, in as few writes as HTTP/2 allows. */
+function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: Headers, bytes: Uint8Array): void {
+  if (stream.destroyed || (stream as Tracked)[statusSent]) return;
+  (stream as Tracked)[statusSent] = true;
+  const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
+  header.forEach((value, name) => (headers[name] = value));
+  const trailers: OutgoingHttpHeaders = { "grpc-status": "0" };
+  trailer.forEach((value, name) => (trailers[name] = value));
+  stream.respond(headers, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+  stream.end(frameOf(bytes));
+}
 
 /**
  * Writes one message, sending the response headers first if they are not out yet. Messages
@@ -273,21 +297,17 @@ const ended = new WeakSet<ServerHttp2Stream>();
  * stream's buffer is full: wait for "drain".
  */
 function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Array): boolean {
-  if (stream.destroyed || ended.has(stream)) return true;
+  if (stream.destroyed || (stream as Tracked)[statusSent]) return true;
   if (!stream.headersSent) {
     const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
     header.forEach((value, name) => (headers[name] = value));
     stream.respond(headers, { waitForTrailers: true });
   }
-  const frame = Buffer.allocUnsafe(5 + bytes.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(bytes.length, 1);
-  frame.set(bytes, 5);
   if (stream.writableCorked === 0) {
     stream.cork();
     process.nextTick(() => stream.uncork());
   }
-  return stream.write(frame);
+  return stream.write(frameOf(bytes));
 }
 
 /**
@@ -295,9 +315,9 @@ function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Arr
  * response (one HEADERS frame with END_STREAM), as gRPC servers answer errors.
  */
 function sendStatus(stream: ServerHttp2Stream, error: ConnectError | undefined, trailer?: Headers, header?: Headers): void {
-  if (stream.destroyed || ended.has(stream)) return;
-  ended.add(stream);
-  const status = new Headers();
+  if (stream.destroyed || (stream as Tracked)[statusSent]) return;
+  (stream as Tracked)[statusSent] = true;
+  const status = createLightHeaders();
   trailer?.forEach((value, name) => status.set(name, value));
   if (error === undefined) status.set("grpc-status", "0");
   else {

@@ -46,11 +46,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
 
+  // prom-client hashes the label object on every update; the children are looked up once per label set.
+  const callCounters = new Map<string, ReturnType<typeof calls.labels>>();
+  const durations = new Map<string, ReturnType<typeof duration.labels>>();
   return {
     registry,
-    recordCall(labels, seconds) {
-      calls.inc(labels);
-      duration.observe({ method: labels.method, protocol: labels.protocol }, seconds);
+    recordCall({ method, protocol, code }, seconds) {
+      const key = `${method}|${protocol}`;
+      let counter = callCounters.get(`${key}|${code}`);
+      if (counter === undefined) callCounters.set(`${key}|${code}`, (counter = calls.labels(method, protocol, code)));
+      counter.inc();
+      let histogram = durations.get(key);
+      if (histogram === undefined) durations.set(key, (histogram = duration.labels(method, protocol)));
+      histogram.observe(seconds);
     },
     streamOpened: (method) => openStreams.inc({ method }),
     streamClosed: (method) => openStreams.dec({ method }),
