@@ -47,7 +47,10 @@ describe("README snippets", () => {
 
   it("documents every variable the server reads", () => {
     const config = readFileSync(join(root, "server/config.ts"), "utf8");
-    for (const variable of new Set([...config.matchAll(/env\.([A-Z_]+)/g)].map((m) => m[1]))) {
+    // env.NAME, and names handed to the readers as strings ("RATE_LIMIT_NOTES").
+    const names = [...config.matchAll(/env\.([A-Z_]+)|"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"/g)].map((m) => m[1] ?? m[2]);
+    expect(names).toContain("RATE_LIMIT_NOTES");
+    for (const variable of new Set(names)) {
       expect(readme).toContain(`\`${variable}\``);
     }
   });

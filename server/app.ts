@@ -1,8 +1,11 @@
+import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ConnectRouterOptions, createContextValues } from "@connectrpc/connect";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import { serveMetrics } from "./observability/metrics-endpoint.js";
-import { observeCalls, transportInfoKey } from "./observability/observe-calls.js";
+import { logRefusal, observeCalls } from "./observability/observe-calls.js";
+import { withConnectGetGuard } from "./http/connect-get-guard.js";
+import { type TransportInfo, transportInfo, transportInfoKey } from "./http/transport-info.js";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
@@ -23,6 +26,7 @@ import { createHealthService } from "./health/health-service.js";
 import { createReflectionService } from "./reflection/reflection-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
+import { withRequestBodyTimeout } from "./http/request-body-timeout.js";
 import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
 import { createGrpcFastPath, type GrpcFastPath } from "./http/grpc-fast-path.js";
@@ -34,10 +38,16 @@ import { createRouteNotesService } from "./route-guide/route-notes-service.js";
 import { openStorage } from "./storage/open-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { createUserDirectory } from "./users/user-directory.js";
+import { createPasswordWork } from "./users/password-work.js";
+import { limitStreamsPerConnection } from "./limits/connection-streams.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, registerWithSizeLimits } from "./limits/message-size.js";
+import { DEFAULT_RATE_LIMITS, limitRates, type RateLimits } from "./limits/rate-limit-interceptor.js";
+import { withTimeoutClamp } from "./http/timeout-clamp.js";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import { createUserService } from "./users/user-service.js";
 
-/** The gRPC ecosystem's usual limit (grpc-go, grpc-java, grpc-js receive side). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+export { DEFAULT_MAX_MESSAGE_BYTES } from "./limits/message-size.js";
 
 /** What open streams are told when the server stops. */
 export const SHUTDOWN_MESSAGE = "server is shutting down; reconnect to another instance or retry shortly";
@@ -54,8 +64,20 @@ export interface AppOptions {
   chatHub?: LiveHub<ChatMessage>;
   /** Interval between heartbeats on SubscribeNotes streams that ask for them. Default: 15,000 ms. */
   noteHeartbeatMs?: number;
-  /** Largest request message accepted, in bytes (MAX_MESSAGE_BYTES); larger ones get RESOURCE_EXHAUSTED. Default: 4 MiB. */
+  /** Largest request message accepted, in bytes (MAX_MESSAGE_BYTES); larger ones get RESOURCE_EXHAUSTED. Default: 64 KiB. */
   maxMessageBytes?: number;
+  /** Per-method overrides of maxMessageBytes (MAX_MESSAGE_BYTES_BY_METHOD). Default: none. */
+  maxMessageBytesByMethod?: Readonly<Record<string, number>>;
+  /** Per-client rates of notes, chat messages, sign-ups and logins (RATE_LIMIT_*). Default: DEFAULT_RATE_LIMITS. */
+  rateLimits?: RateLimits;
+  /** Response streams open at once on one connection (MAX_STREAMS_PER_CONNECTION). Default: 100. */
+  maxStreamsPerConnection?: number;
+  /** An HTTP/2 request body (unary and server-streaming methods) not complete this long after it began is reset (REQUEST_TIMEOUT_MS). Default: 30,000 ms. */
+  requestBodyTimeoutMs?: number;
+  /** Notes kept per location; older ones are deleted as new ones arrive (NOTES_PER_LOCATION). Default: 1,000. */
+  notesPerLocation?: number;
+  /** Password hashes computed at once, and waiting, before logins and sign-ups are refused. Default: 2 and 32. */
+  passwordWork?: { concurrency?: number; maxQueued?: number };
   /** Authentication: token signing (AUTH_SECRET, AUTH_TOKEN_TTL_SECONDS) and static tokens (AUTH_TOKENS). */
   auth?: TokenSignerOptions & { serviceTokens?: readonly string[]; throttle?: LoginThrottleOptions };
   /** Browser origins allowed to call cross-origin. Default: none. */
@@ -101,6 +123,17 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** "/pkg.Service/Method" of every method whose request is a single message. */
+function singleMessagePaths(services: readonly DescService[]): Set<string> {
+  const paths = new Set<string>();
+  for (const service of services) {
+    for (const method of service.methods) {
+      if (method.methodKind === "unary" || method.methodKind === "server_streaming") paths.add(`/${service.typeName}/${method.name}`);
+    }
+  }
+  return paths;
+}
+
 /** Builds the services and their dependencies; listening on a port is the caller's business. */
 export function createApp(options: AppOptions = {}): App {
   const storage = options.storage ?? openStorage(options.databaseUrl);
@@ -114,11 +147,12 @@ export function createApp(options: AppOptions = {}): App {
     hubSubscribers: { notes: () => noteHub.subscriberCount(), chat: () => chatHub.subscriberCount() },
   });
 
-  const board = createNoteBoard({ store: storage.notes, hub: noteHub });
+  const board = createNoteBoard({ store: storage.notes, hub: noteHub, keepPerLocation: options.notesPerLocation });
   const room = createChatRoom({ hub: chatHub });
-  const users = createUserDirectory({ store: storage.users });
+  const passwords = createPasswordWork(options.passwordWork);
+  const users = createUserDirectory({ store: storage.users, hash: passwords.hash });
   const signer = createTokenSigner(options.auth);
-  const login = createLogin({ users: storage.users, signer, throttle: createLoginThrottle(options.auth?.throttle) });
+  const login = createLogin({ users: storage.users, signer, passwords, throttle: createLoginThrottle(options.auth?.throttle) });
   const authenticate = createAuthenticator({ signer, users: storage.users, serviceTokens: options.auth?.serviceTokens });
   const shutdown = new AbortController();
   const served = [RouteGuide, RouteNotesService, UserService, ChatRoomService, Health, ServerReflection, ServerReflectionV1Alpha];
@@ -127,39 +161,63 @@ export function createApp(options: AppOptions = {}): App {
     served.map((service) => service.file),
     served.map((service) => service.typeName),
   );
+  const requestBodyTimeoutMs = options.requestBodyTimeoutMs ?? 30_000;
+  const sizeLimits = { defaultBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, byMethod: options.maxMessageBytesByMethod };
   const routerOptions: ConnectRouterOptions = {
-    readMaxBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    interceptors: [observeCalls(logger, metrics), hideInternalErrors(reportError), requireAuthentication(authenticate)],
+    readMaxBytes: sizeLimits.defaultBytes,
+    // Outermost first: every call is logged and counted, faults are hidden, then the caller is
+    // identified, and only then are per-client limits applied (a signed-in user counts as itself).
+    interceptors: [
+      observeCalls(logger, metrics),
+      hideInternalErrors(reportError),
+      requireAuthentication(authenticate),
+      limitStreamsPerConnection(options.maxStreamsPerConnection ?? 100),
+      limitRates(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+    ],
     shutdownSignal: shutdown.signal,
   };
 
   function routes(router: ConnectRouter): void {
-    router.service(RouteGuide, createRouteGuideService({ features, board }));
-    router.service(RouteNotesService, createRouteNotesService({ board, heartbeatMs: options.noteHeartbeatMs }));
-    router.service(UserService, createUserService({ users, room, login }));
-    router.service(ChatRoomService, createChatRoomService({ room }));
-    router.service(Health, createHealthService(health));
-    router.service(ServerReflection, reflection.v1);
-    router.service(ServerReflectionV1Alpha, reflection.v1alpha);
+    const register = (service: DescService, impl: object) => registerWithSizeLimits(router, service, impl, sizeLimits);
+    register(RouteGuide, createRouteGuideService({ features, board }));
+    register(RouteNotesService, createRouteNotesService({ board, heartbeatMs: options.noteHeartbeatMs }));
+    register(UserService, createUserService({ users, room, login }));
+    register(ChatRoomService, createChatRoomService({ room }));
+    register(Health, createHealthService(health));
+    register(ServerReflection, reflection.v1);
+    register(ServerReflectionV1Alpha, reflection.v1alpha);
   }
 
-  const contextValues = (info: { httpVersion: string; remoteAddress?: string; remotePort?: number }) =>
-    createContextValues().set(transportInfoKey, { httpVersion: info.httpVersion, peer: `${info.remoteAddress}:${info.remotePort}` });
+  const contextValues = (info: TransportInfo) => createContextValues().set(transportInfoKey, info);
+  // HTTP/2 requests: the session is the connection (each request's socket is a proxy of its own).
+  const transportOf = (request: IncomingMessage | Http2ServerRequest) =>
+    "stream" in request
+      ? transportInfo(request.httpVersion, request.stream.session?.socket, request.stream.session)
+      : transportInfo(request.httpVersion, request.socket, request.socket);
+  const connectHandler = connectNodeAdapter({
+    routes,
+    ...routerOptions,
+    contextValues: (request) => contextValues(transportOf(request)),
+    fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
+  });
+  // Wrapped innermost first: each layer sees the request before the ones inside it.
   const handler = withCors(
-    withWireStatusFixes(
-      connectNodeAdapter({
-        routes,
-        ...routerOptions,
-        contextValues: (request) => contextValues({ httpVersion: request.httpVersion, ...request.socket }),
-        fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
+    withRequestBodyTimeout(
+      withConnectGetGuard(withTimeoutClamp(withWireStatusFixes(connectHandler)), (refusal) => {
+        const { peer, httpVersion } = transportOf(refusal.request);
+        logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] });
       }),
+      singleMessagePaths(served),
+      requestBodyTimeoutMs,
     ),
     { allowedOrigins: options.corsOrigins },
   );
   const claimStream =
     options.grpcFastPath === false
       ? undefined
-      : createGrpcFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, shutdownSignal: shutdown.signal, contextValues });
+      : createGrpcFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, requestBodyTimeoutMs, shutdownSignal: shutdown.signal, contextValues });
+
+
 
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;

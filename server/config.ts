@@ -1,4 +1,7 @@
 import { type LogLevel, parseLogLevel } from "./observability/logger.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, parseSizesByMethod } from "./limits/message-size.js";
+import { DEFAULT_RATE_LIMITS, type RateLimits } from "./limits/rate-limit-interceptor.js";
+import { parseRate, type Rate } from "./limits/rate-limiter.js";
 import { DEFAULT_DATABASE_URL } from "./storage/open-storage.js";
 
 /** Everything the server reads from its environment; each variable is documented in the README. */
@@ -19,8 +22,24 @@ export interface ServerConfig {
   serviceTokens: string[];
   /** SHUTDOWN_GRACE_MS: how long in-flight calls may take to finish on SIGTERM. Default: 10000. */
   shutdownGraceMs: number;
-  /** MAX_MESSAGE_BYTES: largest request message. Default: 4 MiB. */
+  /** MAX_MESSAGE_BYTES: largest request message. Default: 64 KiB. */
   maxMessageBytes: number;
+  /** MAX_MESSAGE_BYTES_BY_METHOD: "pkg.Service/Method=bytes,...". Default: none. */
+  maxMessageBytesByMethod: Record<string, number>;
+  /** RATE_LIMIT_NOTES, RATE_LIMIT_CHAT, RATE_LIMIT_SIGNUP, RATE_LIMIT_LOGIN: "10/s", "30/min", or "off". */
+  rateLimits: RateLimits;
+  /** MAX_STREAMS_PER_CONNECTION. Default: 100. */
+  maxStreamsPerConnection: number;
+  /** HTTP2_MAX_CONCURRENT_STREAMS. Default: 250. */
+  maxConcurrentStreams: number;
+  /** HEADERS_TIMEOUT_MS. Default: 10000. */
+  headersTimeoutMs: number;
+  /** REQUEST_TIMEOUT_MS. Default: 30000. */
+  requestTimeoutMs: number;
+  /** IDLE_TIMEOUT_MS (HTTP/2 connections with no stream). Default: 60000. */
+  idleTimeoutMs: number;
+  /** NOTES_PER_LOCATION. Default: 1000. */
+  notesPerLocation: number;
   /** WEB_ROOT: the built web app to serve on the same port. Default: web/dist. */
   webRoot: string | undefined;
   /** GRPC_FAST_PATH: "off" serves unary gRPC through connect-node's general path. Default: on. */
@@ -40,11 +59,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (!(ttlSeconds > 0)) throw new Error(`AUTH_TOKEN_TTL_SECONDS must be a positive number, got "${env.AUTH_TOKEN_TTL_SECONDS}"`);
   const shutdownGraceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
   if (!(shutdownGraceMs >= 0)) throw new Error(`SHUTDOWN_GRACE_MS must be a number of milliseconds, got "${env.SHUTDOWN_GRACE_MS}"`);
-  const maxMessageBytes = Number(env.MAX_MESSAGE_BYTES ?? 4 * 1024 * 1024);
-  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes <= 0) {
-    throw new Error(`MAX_MESSAGE_BYTES must be a positive integer, got "${env.MAX_MESSAGE_BYTES}"`);
-  }
+  const maxMessageBytes = positiveInteger(env, "MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES);
+  const rate = (name: string, fallback: Rate) => (env[name] === undefined || env[name] === "" ? fallback : parseRate(env[name] as string, name));
   return {
+    maxMessageBytesByMethod: parseSizesByMethod(env.MAX_MESSAGE_BYTES_BY_METHOD),
+    rateLimits: {
+      notes: rate("RATE_LIMIT_NOTES", DEFAULT_RATE_LIMITS.notes),
+      chat: rate("RATE_LIMIT_CHAT", DEFAULT_RATE_LIMITS.chat),
+      signUp: rate("RATE_LIMIT_SIGNUP", DEFAULT_RATE_LIMITS.signUp),
+      login: rate("RATE_LIMIT_LOGIN", DEFAULT_RATE_LIMITS.login),
+    },
+    maxStreamsPerConnection: positiveInteger(env, "MAX_STREAMS_PER_CONNECTION", 100),
+    maxConcurrentStreams: positiveInteger(env, "HTTP2_MAX_CONCURRENT_STREAMS", 250),
+    headersTimeoutMs: positiveInteger(env, "HEADERS_TIMEOUT_MS", 10_000),
+    requestTimeoutMs: positiveInteger(env, "REQUEST_TIMEOUT_MS", 30_000),
+    idleTimeoutMs: positiveInteger(env, "IDLE_TIMEOUT_MS", 60_000),
+    notesPerLocation: positiveInteger(env, "NOTES_PER_LOCATION", 1_000),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     webRoot: env.WEB_ROOT || undefined,
     grpcFastPath: env.GRPC_FAST_PATH !== "off",
@@ -58,6 +88,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     corsOrigins: list(env.CORS_ORIGINS),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
+  return value;
 }
 
 function list(value: string | undefined): string[] {

@@ -12,6 +12,11 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     corsOrigins: config.corsOrigins,
     maxMessageBytes: config.maxMessageBytes,
+    maxMessageBytesByMethod: config.maxMessageBytesByMethod,
+    rateLimits: config.rateLimits,
+    maxStreamsPerConnection: config.maxStreamsPerConnection,
+    requestBodyTimeoutMs: config.requestTimeoutMs,
+    notesPerLocation: config.notesPerLocation,
     webRoot: config.webRoot,
     grpcFastPath: config.grpcFastPath,
     auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
@@ -19,7 +24,16 @@ async function main(): Promise<void> {
   if (config.authSecret === undefined) {
     logger.warn("AUTH_SECRET is not set: login tokens are signed with a random key and end when the server restarts");
   }
-  const server = await listenOnePort({ handler: app.handler, claimStream: app.claimStream, host: config.host, port: config.port });
+  const server = await listenOnePort({
+    handler: app.handler,
+    claimStream: app.claimStream,
+    host: config.host,
+    port: config.port,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConcurrentStreams: config.maxConcurrentStreams,
+  });
   logger.info(`listening on ${server.url} (gRPC over h2c; gRPC-Web and Connect over HTTP/1.1 and h2c)`, {
     url: server.url,
     database: config.databaseUrl.replace(/\/\/[^@/]*@/, "//***@"),

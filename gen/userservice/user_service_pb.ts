@@ -13,7 +13,33 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file userservice/user_service.proto.
  */
 export const file_userservice_user_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch51c2Vyc2VydmljZS91c2VyX3NlcnZpY2UucHJvdG8SC3VzZXJzZXJ2aWNlIjIKDExvZ2luUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSJTCg1Mb2dpblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEh8KBHVzZXIYAiABKAsyES51c2Vyc2VydmljZS5Vc2VyEhIKCmV4cGlyZXNfYXQYAyABKAMiHAoOR2V0VXNlclJlcXVlc3QSCgoCaWQYASABKAkiRgoRQ3JlYXRlVXNlclJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSDQoFZW1haWwYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkiOQoQTGlzdFVzZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSIuCgtCYXRjaFJlc3VsdBIPCgdjcmVhdGVkGAEgASgFEg4KBmVycm9ycxgCIAMoCSI/CgtDaGF0TWVzc2FnZRIPCgd1c2VyX2lkGAEgASgJEgwKBHRleHQYAiABKAkSEQoJdGltZXN0YW1wGAMgASgDIlYKBFVzZXISCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSEgoKY3JlYXRlZF9hdBgEIAEoAxINCgVyb2xlcxgFIAMoCTKpAwoLVXNlclNlcnZpY2USPgoHR2V0VXNlchIbLnVzZXJzZXJ2aWNlLkdldFVzZXJSZXF1ZXN0GhEudXNlcnNlcnZpY2UuVXNlciIDkAIBEkEKCkNyZWF0ZVVzZXISHi51c2Vyc2VydmljZS5DcmVhdGVVc2VyUmVxdWVzdBoRLnVzZXJzZXJ2aWNlLlVzZXIiABJBCglMaXN0VXNlcnMSHS51c2Vyc2VydmljZS5MaXN0VXNlcnNSZXF1ZXN0GhEudXNlcnNlcnZpY2UuVXNlciIAMAESUAoQQmF0Y2hDcmVhdGVVc2VycxIeLnVzZXJzZXJ2aWNlLkNyZWF0ZVVzZXJSZXF1ZXN0GhgudXNlcnNlcnZpY2UuQmF0Y2hSZXN1bHQiACgBEkAKBENoYXQSGC51c2Vyc2VydmljZS5DaGF0TWVzc2FnZRoYLnVzZXJzZXJ2aWNlLkNoYXRNZXNzYWdlIgAoATABEkAKBUxvZ2luEhkudXNlcnNlcnZpY2UuTG9naW5SZXF1ZXN0GhoudXNlcnNlcnZpY2UuTG9naW5SZXNwb25zZSIAYgZwcm90bzM");
+  fileDesc("Ch51c2Vyc2VydmljZS91c2VyX3NlcnZpY2UucHJvdG8SC3VzZXJzZXJ2aWNlIg8KDUxvZ291dFJlcXVlc3QiEAoOTG9nb3V0UmVzcG9uc2UiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIlMKDUxvZ2luUmVzcG9uc2USDQoFdG9rZW4YASABKAkSHwoEdXNlchgCIAEoCzIRLnVzZXJzZXJ2aWNlLlVzZXISEgoKZXhwaXJlc19hdBgDIAEoAyIcCg5HZXRVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCSJGChFDcmVhdGVVc2VyUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRINCgVlbWFpbBgCIAEoCRIQCghwYXNzd29yZBgDIAEoCSI5ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIi4KC0JhdGNoUmVzdWx0Eg8KB2NyZWF0ZWQYASABKAUSDgoGZXJyb3JzGAIgAygJIj8KC0NoYXRNZXNzYWdlEg8KB3VzZXJfaWQYASABKAkSDAoEdGV4dBgCIAEoCRIRCgl0aW1lc3RhbXAYAyABKAMiVgoEVXNlchIKCgJpZBgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgDEg0KBXJvbGVzGAUgAygJMu4DCgtVc2VyU2VydmljZRI+CgdHZXRVc2VyEhsudXNlcnNlcnZpY2UuR2V0VXNlclJlcXVlc3QaES51c2Vyc2VydmljZS5Vc2VyIgOQAgESQQoKQ3JlYXRlVXNlchIeLnVzZXJzZXJ2aWNlLkNyZWF0ZVVzZXJSZXF1ZXN0GhEudXNlcnNlcnZpY2UuVXNlciIAEkEKCUxpc3RVc2VycxIdLnVzZXJzZXJ2aWNlLkxpc3RVc2Vyc1JlcXVlc3QaES51c2Vyc2VydmljZS5Vc2VyIgAwARJQChBCYXRjaENyZWF0ZVVzZXJzEh4udXNlcnNlcnZpY2UuQ3JlYXRlVXNlclJlcXVlc3QaGC51c2Vyc2VydmljZS5CYXRjaFJlc3VsdCIAKAESQAoEQ2hhdBIYLnVzZXJzZXJ2aWNlLkNoYXRNZXNzYWdlGhgudXNlcnNlcnZpY2UuQ2hhdE1lc3NhZ2UiACgBMAESQAoFTG9naW4SGS51c2Vyc2VydmljZS5Mb2dpblJlcXVlc3QaGi51c2Vyc2VydmljZS5Mb2dpblJlc3BvbnNlIgASQwoGTG9nb3V0EhoudXNlcnNlcnZpY2UuTG9nb3V0UmVxdWVzdBobLnVzZXJzZXJ2aWNlLkxvZ291dFJlc3BvbnNlIgBiBnByb3RvMw");
+
+/**
+ * @generated from message userservice.LogoutRequest
+ */
+export type LogoutRequest = Message<"userservice.LogoutRequest"> & {
+};
+
+/**
+ * Describes the message userservice.LogoutRequest.
+ * Use `create(LogoutRequestSchema)` to create a new message.
+ */
+export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
+  messageDesc(file_userservice_user_service, 0);
+
+/**
+ * @generated from message userservice.LogoutResponse
+ */
+export type LogoutResponse = Message<"userservice.LogoutResponse"> & {
+};
+
+/**
+ * Describes the message userservice.LogoutResponse.
+ * Use `create(LogoutResponseSchema)` to create a new message.
+ */
+export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
+  messageDesc(file_userservice_user_service, 1);
 
 /**
  * @generated from message userservice.LoginRequest
@@ -35,7 +61,7 @@ export type LoginRequest = Message<"userservice.LoginRequest"> & {
  * Use `create(LoginRequestSchema)` to create a new message.
  */
 export const LoginRequestSchema: GenMessage<LoginRequest> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 0);
+  messageDesc(file_userservice_user_service, 2);
 
 /**
  * @generated from message userservice.LoginResponse
@@ -64,7 +90,7 @@ export type LoginResponse = Message<"userservice.LoginResponse"> & {
  * Use `create(LoginResponseSchema)` to create a new message.
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 1);
+  messageDesc(file_userservice_user_service, 3);
 
 /**
  * @generated from message userservice.GetUserRequest
@@ -81,7 +107,7 @@ export type GetUserRequest = Message<"userservice.GetUserRequest"> & {
  * Use `create(GetUserRequestSchema)` to create a new message.
  */
 export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 2);
+  messageDesc(file_userservice_user_service, 4);
 
 /**
  * @generated from message userservice.CreateUserRequest
@@ -108,7 +134,7 @@ export type CreateUserRequest = Message<"userservice.CreateUserRequest"> & {
  * Use `create(CreateUserRequestSchema)` to create a new message.
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 3);
+  messageDesc(file_userservice_user_service, 5);
 
 /**
  * @generated from message userservice.ListUsersRequest
@@ -130,7 +156,7 @@ export type ListUsersRequest = Message<"userservice.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 4);
+  messageDesc(file_userservice_user_service, 6);
 
 /**
  * @generated from message userservice.BatchResult
@@ -152,7 +178,7 @@ export type BatchResult = Message<"userservice.BatchResult"> & {
  * Use `create(BatchResultSchema)` to create a new message.
  */
 export const BatchResultSchema: GenMessage<BatchResult> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 5);
+  messageDesc(file_userservice_user_service, 7);
 
 /**
  * @generated from message userservice.ChatMessage
@@ -181,7 +207,7 @@ export type ChatMessage = Message<"userservice.ChatMessage"> & {
  * Use `create(ChatMessageSchema)` to create a new message.
  */
 export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 6);
+  messageDesc(file_userservice_user_service, 8);
 
 /**
  * @generated from message userservice.User
@@ -220,7 +246,7 @@ export type User = Message<"userservice.User"> & {
  * Use `create(UserSchema)` to create a new message.
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
-  messageDesc(file_userservice_user_service, 7);
+  messageDesc(file_userservice_user_service, 9);
 
 /**
  * @generated from service userservice.UserService
@@ -283,7 +309,8 @@ export const UserService: GenService<{
   /**
    * Addition: exchanges a username and password for a signed, expiring bearer token, sent
    * as `authorization: Bearer <token>` metadata. Failures do not say whether the username
-   * exists (UNAUTHENTICATED either way) and repeated failures are answered more slowly.
+   * exists (UNAUTHENTICATED either way); attempts after repeated failures must be spaced
+   * out (RESOURCE_EXHAUSTED with a RetryInfo detail when they come too soon).
    *
    * @generated from rpc userservice.UserService.Login
    */
@@ -291,6 +318,17 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof LoginRequestSchema;
     output: typeof LoginResponseSchema;
+  },
+  /**
+   * Addition: revokes every token issued to the caller so far (this session and any other).
+   * Needs a user token; service tokens cannot log out.
+   *
+   * @generated from rpc userservice.UserService.Logout
+   */
+  logout: {
+    methodKind: "unary";
+    input: typeof LogoutRequestSchema;
+    output: typeof LogoutResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_userservice_user_service, 0);

@@ -5,6 +5,8 @@ import { RouteNotesService } from "../../gen/routeguide/route_notes_pb.js";
 import { ChatRoomService } from "../../gen/userservice/chat_room_pb.js";
 import { UserService } from "../../gen/userservice/user_service_pb.js";
 import { clientFor, collect, PROTOCOL_MATRIX, startTestServer, type TestServer } from "../test-support/test-server.js";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { retryDelayMs } from "../limits/retry-info.js";
 import { createTokenSigner } from "./token-signer.js";
 
 const SECRET = "a test secret that is at least 32 characters long";
@@ -68,12 +70,68 @@ describe("login failures", () => {
     expect(wrong).toMatchObject({ code: Code.Unauthenticated, rawMessage: "invalid username or password" });
   });
 
-  it("are answered more slowly when repeated", async () => {
-    for (let i = 0; i < 2; i++) await users().login({ username: "victim", password: "guess" }).catch(() => undefined);
+  it("after the free attempts, must be spaced out: sooner ones are refused with a retry hint, without a password check", async () => {
+    for (let i = 0; i < 3; i++) await users().login({ username: "victim", password: "guess" }).catch(() => undefined);
+    // The third attempt (the first beyond freeAttempts: 2) set a 300 ms wait; this one comes sooner.
+    const refused = await users().login({ username: "victim", password: "guess" }).then(() => undefined, ConnectError.from);
+    expect(refused?.code).toBe(Code.ResourceExhausted);
+    expect(refused?.rawMessage).toMatch(/^too many login attempts for this username; retry in \d+ ms$/);
+    const wait = retryDelayMs(refused as ConnectError)!;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(300);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    const after = await users().login({ username: "victim", password: "guess" }).then(() => undefined, ConnectError.from);
+    expect(after?.code).toBe(Code.Unauthenticated);
+  });
+
+  it("guesses from one address do not hold up the user logging in from another", async () => {
+    for (let i = 0; i < 6; i++) await users().login({ username: "ada", password: "wrong guess" }).catch(() => undefined);
+    expect((await users().login({ username: "ada", password: "analytical engine" }).catch(ConnectError.from))).toMatchObject({ code: Code.ResourceExhausted });
+    // 127.0.0.2 is loopback too, but another client address.
+    const elsewhere = clientFor(UserService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { localAddress: "127.0.0.2" } }));
     const started = performance.now();
-    await users().login({ username: "victim", password: "guess" }).catch(() => undefined);
-    // The third failure in a row waits at least baseDelayMs (a lower bound; the machine can only add to it).
-    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    const session = await elsewhere.login({ username: "ada", password: "analytical engine" });
+    expect(session.user?.username).toBe("ada");
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("refuses usernames and passwords longer than any account can have, before the throttle or a hash", async () => {
+    const longName = await users().login({ username: "x".repeat(10_000), password: "whatever pw" }).catch(ConnectError.from);
+    expect(longName).toMatchObject({ code: Code.InvalidArgument, rawMessage: "username: must be at most 32 characters" });
+    const longPassword = await users().login({ username: "ada", password: "x".repeat(10_000) }).catch(ConnectError.from);
+    expect(longPassword).toMatchObject({ code: Code.InvalidArgument, rawMessage: "password: must be at most 128 characters" });
+  });
+});
+
+describe("logout", () => {
+  it("revokes every token the user had, and a new login works", async () => {
+    const anonymous = clientFor(UserService, PROTOCOL_MATRIX[0]!.make(server.url, null));
+    await anonymous.createUser({ username: "leaver", email: "leaver@example.com", password: "long enough pw" });
+    const first = (await anonymous.login({ username: "leaver", password: "long enough pw" })).token;
+    const second = (await anonymous.login({ username: "leaver", password: "long enough pw" })).token;
+    await clientFor(UserService, PROTOCOL_MATRIX[0]!.make(server.url, first)).logout({});
+    for (const token of [first, second]) {
+      const error = await clientFor(UserService, PROTOCOL_MATRIX[0]!.make(server.url, token)).getUser({ id: adaId }).then(() => undefined, ConnectError.from);
+      expect(error?.code).toBe(Code.Unauthenticated);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const fresh = (await anonymous.login({ username: "leaver", password: "long enough pw" })).token;
+    expect((await clientFor(UserService, PROTOCOL_MATRIX[0]!.make(server.url, fresh)).getUser({ id: adaId })).username).toBe("ada");
+  });
+});
+
+describe("emails", () => {
+  it("are shown to their owner, admins and services, not to other users", async () => {
+    const anonymous = clientFor(UserService, PROTOCOL_MATRIX[0]!.make(server.url, null));
+    const bob = await anonymous.createUser({ username: "bob", email: "bob@example.com", password: "long enough pw" });
+    const bobToken = (await anonymous.login({ username: "bob", password: "long enough pw" })).token;
+    const asBob = clientFor(UserService, PROTOCOL_MATRIX[0]!.make(server.url, bobToken));
+    expect((await asBob.getUser({ id: adaId })).email).toBe("");
+    expect((await asBob.getUser({ id: bob.id })).email).toBe("bob@example.com");
+    const listed = await collect(asBob.listUsers({ pageSize: 1000 }));
+    expect(listed.filter((user) => user.email !== "").map((user) => user.username)).toEqual(["bob"]);
+    const asService = clientFor(UserService, PROTOCOL_MATRIX[0]!.make(server.url));
+    expect((await asService.getUser({ id: adaId })).email).toBe("ada@example.com");
   });
 });
 

@@ -28,10 +28,11 @@ export function createAuthenticator({ signer, users, serviceTokens = [] }: Authe
     // Compare every static token in constant time so timing reveals none of them.
     const service = services.filter((s) => timingSafeEqual(s.digest, presented))[0];
     if (service !== undefined) return { kind: "service", name: service.name };
-    const userId = signer.verify(token);
-    const user = userId === undefined ? undefined : await users.get(userId);
-    if (user === undefined) throw new ConnectError(BAD_TOKEN_MESSAGE, Code.Unauthenticated);
-    return { kind: "user", userId: user.id, username: user.username };
+    const verified = signer.verify(token);
+    const user = verified === undefined ? undefined : await users.get(verified.userId);
+    // A user who logged out revoked every token issued until then.
+    if (user === undefined || verified!.issuedAt <= user.tokensRevokedAt) throw new ConnectError(BAD_TOKEN_MESSAGE, Code.Unauthenticated);
+    return { kind: "user", userId: user.id, username: user.username, roles: user.roles };
   };
 }
 

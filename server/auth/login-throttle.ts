@@ -1,27 +1,41 @@
 /**
- * Slows down repeated failed logins for the same username: after `freeAttempts` failures in
- * a row, each further attempt waits twice as long as the one before, up to `maxDelayMs`.
- * A success, or `windowMs` without failures, starts over.
+ * Slows down password guessing per username and client address. The first `freeAttempts`
+ * attempts go through at once; after that each attempt must come at least a delay after the
+ * previous one, the delay doubling from `baseDelayMs` up to `maxDelayMs`, and an attempt that
+ * comes sooner is refused (the caller answers RESOURCE_EXHAUSTED with the wait) without
+ * checking the password. Attempts are counted when they start, so parallel guesses are
+ * serialised like sequential ones. A success, or `windowMs` without attempts, starts over.
+ *
+ * Keyed by username and address, so guesses from one address do not lock the user out from
+ * another (a username-wide lock would let anyone lock anyone out).
  */
 export interface LoginThrottle {
-  /** How long to wait before checking this attempt's password. */
-  delayFor(username: string): number;
-  recordFailure(username: string): void;
-  recordSuccess(username: string): void;
+  /** Counts an attempt: 0 if it may proceed now, else the ms to wait before the next one may. */
+  attempt(username: string, address: string): number;
+  recordSuccess(username: string, address: string): void;
+  /** Entries tracked (for tests of the memory bound). */
+  size(): number;
 }
 
 export interface LoginThrottleOptions {
-  /** Failures answered without delay. Default: 3. */
+  /** Attempts let through without delay. Default: 3. */
   freeAttempts?: number;
-  /** Delay after the first counted failure. Default: 250 ms. */
+  /** Wait required after the first counted attempt. Default: 250 ms. */
   baseDelayMs?: number;
-  /** Longest delay. Default: 8,000 ms. */
+  /** Longest wait. Default: 8,000 ms. */
   maxDelayMs?: number;
-  /** Failures older than this are forgotten. Default: 15 minutes. */
+  /** Attempts older than this are forgotten. Default: 15 minutes. */
   windowMs?: number;
-  /** Most usernames tracked at once (oldest forgotten first). Default: 10,000. */
+  /** Most (username, address) pairs tracked at once; the least recent are forgotten first. Default: 10,000. */
   maxTracked?: number;
   now?: () => number;
+}
+
+interface Entry {
+  count: number;
+  last: number;
+  /** Earliest time the next attempt is let through. */
+  nextAt: number;
 }
 
 export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
@@ -31,26 +45,35 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   const windowMs = options.windowMs ?? 15 * 60_000;
   const maxTracked = options.maxTracked ?? 10_000;
   const now = options.now ?? Date.now;
-  const failures = new Map<string, { count: number; last: number }>();
-  const key = (username: string) => username.toLowerCase();
+  // Insertion order is recency order (entries are re-inserted on use): the oldest come first.
+  const entries = new Map<string, Entry>();
+  const key = (username: string, address: string) => `${username.toLowerCase()}\u0000${address}`;
+
+  function forgetStale(at: number): void {
+    for (const [k, entry] of entries) {
+      if (at - entry.last <= windowMs && entries.size < maxTracked) return;
+      entries.delete(k);
+    }
+  }
 
   return {
-    delayFor(username) {
-      const entry = failures.get(key(username));
-      if (entry === undefined || now() - entry.last > windowMs) return 0;
-      const counted = entry.count - freeAttempts;
-      return counted < 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** counted);
+    attempt(username, address) {
+      const at = now();
+      const k = key(username, address);
+      let entry = entries.get(k);
+      if (entry !== undefined && at - entry.last > windowMs) entry = undefined;
+      if (entry !== undefined && at < entry.nextAt) return entry.nextAt - at;
+      const count = (entry?.count ?? 0) + 1;
+      const counted = count - freeAttempts;
+      const nextAt = counted > 0 ? at + Math.min(maxDelayMs, baseDelayMs * 2 ** (counted - 1)) : at;
+      entries.delete(k);
+      forgetStale(at);
+      entries.set(k, { count, last: at, nextAt });
+      return 0;
     },
-    recordFailure(username) {
-      const k = key(username);
-      const entry = failures.get(k);
-      const fresh = entry === undefined || now() - entry.last > windowMs;
-      failures.delete(k);
-      failures.set(k, { count: fresh ? 1 : entry.count + 1, last: now() });
-      if (failures.size > maxTracked) failures.delete(failures.keys().next().value as string);
+    recordSuccess(username, address) {
+      entries.delete(key(username, address));
     },
-    recordSuccess(username) {
-      failures.delete(key(username));
-    },
+    size: () => entries.size,
   };
 }

@@ -1,10 +1,11 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type LoginResponse, LoginResponseSchema } from "../../gen/userservice/user_service_pb.js";
+import { tooMany } from "../limits/retry-info.js";
 import type { UserStore } from "../storage/storage.js";
-import { hashPassword, verifyPassword } from "../users/password-hash.js";
+import type { PasswordWork } from "../users/password-work.js";
 import { toUser } from "../users/user-directory.js";
+import { PASSWORD_RULE, USERNAME_RULE } from "../users/user-validation.js";
 import type { LoginThrottle } from "./login-throttle.js";
 import type { TokenSigner } from "./token-signer.js";
 
@@ -14,26 +15,32 @@ export interface LoginOptions {
   users: UserStore;
   signer: TokenSigner;
   throttle: LoginThrottle;
+  passwords: PasswordWork;
 }
 
 /** Checks a password and issues a token; says the same thing, equally slowly, for unknown users. */
-export function createLogin({ users, signer, throttle }: LoginOptions) {
+export function createLogin({ users, signer, throttle, passwords }: LoginOptions) {
   // Unknown usernames are checked against this, so they cost as much time as wrong passwords.
-  const decoy = hashPassword("decoy password that never matches");
+  const decoy = passwords.hash("decoy password that never matches");
 
-  return async function login(username: string, password: string): Promise<LoginResponse> {
+  return async function login(username: string, password: string, address: string): Promise<LoginResponse> {
     if (username === "" || password === "") {
       throw new ConnectError("username and password are required", Code.InvalidArgument);
     }
-    const delay = throttle.delayFor(username);
-    if (delay > 0) await sleep(delay);
-    const record = await users.findByUsername(username);
-    const matches = await verifyPassword(password, record?.passwordHash ?? (await decoy));
-    if (record === undefined || !matches) {
-      throttle.recordFailure(username);
-      throw new ConnectError(LOGIN_FAILED_MESSAGE, Code.Unauthenticated);
+    // No account can have a longer name or password, and both are held (throttle) or hashed: refuse
+    // before either, so a huge value costs nothing.
+    if (username.length > USERNAME_RULE.maxLength) {
+      throw new ConnectError(`username: must be at most ${USERNAME_RULE.maxLength} characters`, Code.InvalidArgument);
     }
-    throttle.recordSuccess(username);
+    if (password.length > PASSWORD_RULE.maxLength) {
+      throw new ConnectError(`password: must be at most ${PASSWORD_RULE.maxLength} characters`, Code.InvalidArgument);
+    }
+    const waitMs = throttle.attempt(username, address);
+    if (waitMs > 0) throw tooMany("too many login attempts for this username", waitMs);
+    const record = await users.findByUsername(username);
+    const matches = await passwords.verify(password, record?.passwordHash ?? (await decoy), address);
+    if (record === undefined || !matches) throw new ConnectError(LOGIN_FAILED_MESSAGE, Code.Unauthenticated);
+    throttle.recordSuccess(username, address);
     const { token, expiresAt } = signer.sign(record.id);
     return create(LoginResponseSchema, { token, user: toUser(record), expiresAt: BigInt(expiresAt) });
   };

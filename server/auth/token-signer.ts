@@ -1,11 +1,24 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
-/** Issues and checks bearer tokens: "v1.<payload>.<HMAC-SHA256>", base64url, with an expiry. */
+/**
+ * Issues and checks bearer tokens: "v1.<payload>.<HMAC-SHA256>", base64url without padding,
+ * with an issue time and an expiry. A token has exactly one spelling: padding, the other
+ * base64 alphabet, stray characters, non-canonical final characters or extra segments are refused.
+ */
 export interface TokenSigner {
   sign(userId: string): { token: string; expiresAt: number };
-  /** The user id, or undefined for a malformed, tampered or expired token. */
-  verify(token: string): string | undefined;
+  /** Who the token was issued to and when, or undefined for a malformed, tampered or expired token. */
+  verify(token: string): VerifiedToken | undefined;
 }
+
+export interface VerifiedToken {
+  userId: string;
+  /** Unix time in milliseconds. */
+  issuedAt: number;
+}
+
+/** v1, a base64url payload, and a 32-byte HMAC as 43 base64url characters. */
+const TOKEN_SHAPE = /^v1\.([A-Za-z0-9_-]{1,2048})\.([A-Za-z0-9_-]{43})$/;
 
 export interface TokenSignerOptions {
   /**
@@ -21,6 +34,7 @@ export interface TokenSignerOptions {
 
 interface Payload {
   sub: string;
+  iat: number;
   exp: number;
 }
 
@@ -32,19 +46,24 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
 
   return {
     sign(userId) {
-      const expiresAt = now() + ttlMs;
-      const payload = Buffer.from(JSON.stringify({ sub: userId, exp: expiresAt } satisfies Payload)).toString("base64url");
+      const issuedAt = now();
+      const expiresAt = issuedAt + ttlMs;
+      const payload = Buffer.from(JSON.stringify({ sub: userId, iat: issuedAt, exp: expiresAt } satisfies Payload)).toString("base64url");
       return { token: `v1.${payload}.${mac(`v1.${payload}`).toString("base64url")}`, expiresAt };
     },
     verify(token) {
-      const [version, payload, signature] = token.split(".");
-      if (version !== "v1" || payload === undefined || signature === undefined) return undefined;
-      const expected = mac(`v1.${payload}`);
+      const match = TOKEN_SHAPE.exec(token);
+      if (match === null) return undefined;
+      const [, payload, signature] = match as unknown as [string, string, string];
       const actual = Buffer.from(signature, "base64url");
+      // Unused low bits in the last character would give one signature several spellings.
+      if (actual.toString("base64url") !== signature) return undefined;
+      const expected = mac(`v1.${payload}`);
       if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return undefined;
       try {
-        const { sub, exp } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Payload;
-        return typeof sub === "string" && typeof exp === "number" && exp > now() ? sub : undefined;
+        const { sub, iat, exp } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Payload;
+        if (typeof sub !== "string" || typeof iat !== "number" || typeof exp !== "number" || exp <= now()) return undefined;
+        return { userId: sub, issuedAt: iat };
       } catch {
         return undefined;
       }

@@ -13,28 +13,25 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { createLightHeaders } from "./light-headers.js";
+import { type TransportInfo, transportInfo } from "./transport-info.js";
+import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
-
-/** What the HTTP layer knows of a claimed stream, for context values. */
-export interface StreamInfo {
-  httpVersion: "2.0";
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-}
 
 export interface GrpcFastPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
   routes(router: ConnectRouter): void;
   /** The same interceptors, applied in the same order (first is outermost). */
   interceptors?: readonly Interceptor[];
-  /** Largest request message in bytes; larger ones get RESOURCE_EXHAUSTED. Default: 4 MiB. */
+  /** Largest request message in bytes, unless the method was registered with its own; larger ones get RESOURCE_EXHAUSTED. Default: 64 KiB. */
   readMaxBytes?: number;
+  /** A request whose body has not ended this long after its headers is reset (a stalled upload holds a stream). Default: 30,000 ms. */
+  requestBodyTimeoutMs?: number;
   /** Aborts every call's signal when the server begins to shut down. */
   shutdownSignal?: AbortSignal;
   /** Context values for each call (as connectNodeAdapter's contextValues). Default: empty. */
-  contextValues?(info: StreamInfo): ContextValues;
+  contextValues?(info: TransportInfo): ContextValues;
 }
 
 /** Claims an HTTP/2 stream (see OnePortServerOptions.claimStream) if it is a gRPC call it serves. */
@@ -46,6 +43,8 @@ type AnyResponse = UnaryResponse | StreamResponse;
 interface Route {
   service: DescService;
   method: DescMethod;
+  /** This method's own request size limit, if registered with one (router.rpc options). */
+  readMaxBytes: number | undefined;
   /** The method's implementation with the interceptors around it. */
   call: (request: AnyRequest) => Promise<AnyResponse>;
 }
@@ -66,11 +65,13 @@ interface CallState {
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = collectRoutes(options.routes, options.interceptors ?? []);
-  const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
+  const defaultReadMaxBytes = options.readMaxBytes ?? 64 * 1024;
+  const bodyTimeoutMs = options.requestBodyTimeoutMs ?? 30_000;
   return (stream, headers) => {
     const route = routes.get(headers[":path"] as string);
     if (route === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) return false;
-    readRequest(stream, readMaxBytes, (error, bytes) => {
+    clampTimeoutHeaders(headers);
+    readRequest(stream, route.readMaxBytes ?? defaultReadMaxBytes, bodyTimeoutMs, (error, bytes) => {
       if (error !== undefined) return sendStatus(stream, error);
       let message: unknown;
       try {
@@ -100,29 +101,33 @@ type Tracked = ServerHttp2Stream & { [statusSent]?: true };
 
 function collectRoutes(register: (router: ConnectRouter) => void, interceptors: readonly Interceptor[]): Map<string, Route> {
   const routes = new Map<string, Route>();
-  const recorder = {
-    service(service: DescService, impl: Record<string, unknown>) {
-      for (const method of service.methods) {
-        const fn = impl[method.localName];
-        if ((method.methodKind !== "unary" && method.methodKind !== "server_streaming") || typeof fn !== "function") continue;
-        const implementation = fn.bind(impl) as (input: unknown, context: HandlerContext) => unknown;
-        const toMessage = (result: unknown) => (isMessage(result, method.output) ? result : create(method.output as DescMessage, result as never));
-        const innermost = async (request: AnyRequest): Promise<AnyResponse> => {
-          const { context, input } = (request as WithState)[callState];
-          const header = context.responseHeader;
-          const trailer = context.responseTrailer;
-          if (method.methodKind === "unary") {
-            return { stream: false, service, method, header, trailer, message: toMessage(await implementation(input, context)) } as UnaryResponse;
-          }
-          const results = implementation(input, context) as AsyncIterable<unknown>;
-          return { stream: true, service, method, header, trailer, message: mapMessages(results, toMessage) } as StreamResponse;
-        };
-        const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
-        routes.set(`/${service.typeName}/${method.name}`, { service, method, call });
+  const add = (method: DescMethod, fn: unknown, self: unknown, readMaxBytes: number | undefined) => {
+    if ((method.methodKind !== "unary" && method.methodKind !== "server_streaming") || typeof fn !== "function") return;
+    const service = method.parent;
+    const implementation = fn.bind(self) as (input: unknown, context: HandlerContext) => unknown;
+    const toMessage = (result: unknown) => (isMessage(result, method.output) ? result : create(method.output as DescMessage, result as never));
+    const innermost = async (request: AnyRequest): Promise<AnyResponse> => {
+      const { context, input } = (request as WithState)[callState];
+      const header = context.responseHeader;
+      const trailer = context.responseTrailer;
+      if (method.methodKind === "unary") {
+        return { stream: false, service, method, header, trailer, message: toMessage(await implementation(input, context)) } as UnaryResponse;
       }
+      const results = implementation(input, context) as AsyncIterable<unknown>;
+      return { stream: true, service, method, header, trailer, message: mapMessages(results, toMessage) } as StreamResponse;
+    };
+    const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
+    routes.set(`/${service.typeName}/${method.name}`, { service, method, call, readMaxBytes });
+  };
+  const recorder = {
+    service(service: DescService, impl: Record<string, unknown>, opts?: { readMaxBytes?: number }) {
+      for (const method of service.methods) add(method, impl[method.localName], impl, opts?.readMaxBytes);
       return recorder;
     },
-    rpc: () => recorder,
+    rpc(method: DescMethod, impl: unknown, opts?: { readMaxBytes?: number }) {
+      add(method, impl, undefined, opts?.readMaxBytes);
+      return recorder;
+    },
     handlers: [],
   };
   register(recorder as unknown as ConnectRouter);
@@ -133,27 +138,65 @@ async function* mapMessages(results: AsyncIterable<unknown>, toMessage: (result:
   for await (const result of results) yield toMessage(result);
 }
 
-/** Reads the one message of the request: flag byte 0, 4-byte length, bytes; nothing after it. */
-function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, done: (error: ConnectError | undefined, message?: Uint8Array) => void): void {
-  const chunks: Buffer[] = [];
+/**
+ * Reads the one message of the request: flag byte 0, 4-byte length, bytes; nothing after it.
+ * An announced or received size over the limit is refused at once, and the rest of the body
+ * is not read (the stream is reset after the status); a body that stalls is reset after
+ * `timeoutMs`. The message is copied into one buffer of its announced size as it arrives, so
+ * a million tiny DATA frames cost no more memory than one.
+ */
+function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, timeoutMs: number, done: (error: ConnectError | undefined, message?: Uint8Array) => void): void {
+  const prefix = Buffer.alloc(5);
+  let message: Buffer | undefined;
   let received = 0;
-  stream.on("data", (chunk: Buffer) => {
-    received += chunk.length;
-    if (received <= readMaxBytes + 5) chunks.push(chunk);
-  });
+  let finished = false;
+  const finish = (error: ConnectError | undefined, bytes?: Uint8Array) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    stream.off("data", onData);
+    done(error, bytes);
+  };
+  const refuse = (error: ConnectError) => {
+    finish(error);
+    // The status goes out first (frames leave in order); the reset then tells the client to stop sending.
+    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
+  };
+  const timer = setTimeout(() => {
+    finished = true;
+    stream.off("data", onData);
+    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
+  }, timeoutMs);
+  const onData = (chunk: Buffer) => {
+    let offset = 0;
+    if (received < 5) {
+      offset = Math.min(5 - received, chunk.length);
+      chunk.copy(prefix, received, 0, offset);
+      received += offset;
+      if (received < 5) return;
+      const length = prefix.readUInt32BE(1);
+      if (length > readMaxBytes) return refuse(new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
+      message = Buffer.allocUnsafe(length);
+    }
+    const body = message as Buffer;
+    const rest = chunk.length - offset;
+    if (received - 5 + rest > body.length) {
+      // More than the announced message: a second message, which a unary request may not have.
+      return refuse(new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented));
+    }
+    chunk.copy(body, received - 5, offset);
+    received += rest;
+  };
+  stream.on("data", onData);
   stream.once("end", () => {
-    if (received > readMaxBytes + 5) return done(new ConnectError(`message size is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
-    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-    if (body.length === 0) return done(new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented));
-    if (body.length < 5) return done(new ConnectError("protocol error: premature end of stream", Code.InvalidArgument));
-    if ((body[0] as number) & 0b1) return done(new ConnectError("protocol error: received compressed message without grpc-encoding", Code.Internal));
-    const length = body.readUInt32BE(1);
-    if (length > readMaxBytes) return done(new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
-    if (body.length < 5 + length) return done(new ConnectError("protocol error: premature end of stream", Code.InvalidArgument));
-    if (body.length > 5 + length) return done(new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented));
-    done(undefined, body.subarray(5, 5 + length));
+    if (finished) return;
+    if (received === 0) return finish(new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented));
+    if (received < 5 || received - 5 < (message as Buffer).length) return finish(new ConnectError("protocol error: premature end of stream", Code.InvalidArgument));
+    if ((prefix[0] as number) & 0b1) return finish(new ConnectError("protocol error: received compressed message without grpc-encoding", Code.Internal));
+    finish(undefined, message);
   });
-  stream.on("error", () => {});
+  stream.on("error", () => finish(new ConnectError("operation was canceled", Code.Canceled)));
+  stream.once("close", () => clearTimeout(timer));
 }
 
 /** One call, from the decoded request to the final status; every exit ends the stream. */
@@ -162,8 +205,8 @@ async function serve(route: Route, input: unknown, stream: ServerHttp2Stream, he
   if (timeout.error) return sendStatus(stream, timeout.error);
   const call = createCallLifetime(stream, timeout.timeoutMs, options.shutdownSignal);
   const requestHeader = headersOf(headers);
-  const socket = stream.session?.socket;
-  const contextValues = options.contextValues?.({ httpVersion: "2.0", remoteAddress: socket?.remoteAddress, remotePort: socket?.remotePort }) ?? createContextValues();
+  const session = stream.session;
+  const contextValues = options.contextValues?.(transportInfo("2.0", session?.socket, session)) ?? createContextValues();
   const url = `http://${headers[":authority"]}${headers[":path"]}`;
   const context: HandlerContext = {
     service: route.service,

@@ -27,6 +27,24 @@ export interface OnePortServerOptions {
   port?: number;
   /** A connection that sends nothing for this long before its first request is dropped. Default: 10,000 ms. */
   firstBytesTimeoutMs?: number;
+  /**
+   * HTTP/1.1: a request whose headers are not complete this long after it began gets 408 and
+   * the connection is closed (slow-header "slowloris" clients). HTTP/2: a connection that opens
+   * no stream this long after its preface is closed. Default: 10,000 ms.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * HTTP/1.1: a request whose body has not fully arrived this long after it began gets 408 and
+   * the connection is closed. Only receiving is timed: long response streams are not cut.
+   * Default: 30,000 ms.
+   */
+  requestTimeoutMs?: number;
+  /** HTTP/1.1 keep-alive: an idle connection is closed after this long. Default: 5,000 ms (Node's). */
+  keepAliveTimeoutMs?: number;
+  /** HTTP/2: a connection with no open stream for this long is closed (GOAWAY). Default: 60,000 ms. */
+  idleTimeoutMs?: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: streams a client may open at once on one connection. Default: 250. */
+  maxConcurrentStreams?: number;
 }
 
 export interface OnePortServer {
@@ -51,10 +69,22 @@ export interface OnePortServer {
 export async function listenOnePort(options: OnePortServerOptions): Promise<OnePortServer> {
   const host = options.host ?? "127.0.0.1";
   const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 10_000;
-  // Long server streams over HTTP/1.1 must not be cut by the whole-request timeout.
-  const http1 = http.createServer({ requestTimeout: 0 }, options.handler);
-  const h2c = http2.createServer({}, options.handler);
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  // Node times only the arrival of the request (headers and body), so long response streams
+  // over HTTP/1.1 are not cut; both timeouts are explicit, as requestTimeout 0 would also turn
+  // the headers timeout off.
+  const http1 = http.createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeoutMs),
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs / 2),
+    },
+    options.handler,
+  );
+  const h2c = http2.createServer({ settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 250 } }, options.handler);
   if (options.claimStream) interceptStreams(h2c, options.claimStream);
+  closeIdleSessions(h2c, headersTimeoutMs, options.idleTimeoutMs ?? 60_000);
   // An http.Server that never listened never starts its header-timeout checks; this starts them.
   http1.emit("listening");
 
@@ -112,6 +142,27 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       await stopped;
     },
   };
+}
+
+/**
+ * HTTP/2 has no request-level timeouts in Node: a client could open connections and never use
+ * them. Each session must open a stream within `firstStreamMs`, and is closed (GOAWAY) after
+ * `idleMs` without an open stream. Stalled streams are each call path's business.
+ */
+function closeIdleSessions(server: http2.Http2Server, firstStreamMs: number, idleMs: number): void {
+  server.on("session", (session) => {
+    let open = 0;
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => session.close(), firstStreamMs);
+    session.on("stream", (stream) => {
+      open++;
+      clearTimeout(timer);
+      timer = undefined;
+      stream.once("close", () => {
+        if (--open === 0 && !session.closed && !session.destroyed) timer = setTimeout(() => session.close(), idleMs);
+      });
+    });
+    session.once("close", () => clearTimeout(timer));
+  });
 }
 
 /**

@@ -11,6 +11,8 @@ export interface AsyncQueue<T> extends AsyncIterable<T> {
   end(): void;
   /** Ends iteration with an error after the buffered values have been read. */
   fail(reason: unknown): void;
+  /** Resolves once the reader has taken every buffered value, or the queue has ended. */
+  drained(): Promise<void>;
 }
 
 export interface AsyncQueueOptions {
@@ -27,6 +29,13 @@ export function createAsyncQueue<T>(options: AsyncQueueOptions = {}): AsyncQueue
   let closed = false;
   let failure: { reason: unknown } | undefined;
   let wake: (() => void) | undefined;
+  let onDrained: (() => void)[] = [];
+
+  function releaseDrained(): void {
+    const waiting = onDrained;
+    onDrained = [];
+    for (const resolve of waiting) resolve();
+  }
 
   function notify(): void {
     const w = wake;
@@ -52,17 +61,25 @@ export function createAsyncQueue<T>(options: AsyncQueueOptions = {}): AsyncQueue
     end() {
       closed = true;
       notify();
+      releaseDrained();
     },
     fail(reason) {
       if (closed) return;
       closed = true;
       failure = { reason };
       notify();
+      releaseDrained();
+    },
+    drained() {
+      if (buffer.length === 0 || closed) return Promise.resolve();
+      return new Promise<void>((resolve) => onDrained.push(resolve));
     },
     async *[Symbol.asyncIterator]() {
       for (;;) {
         if (buffer.length > 0) {
-          yield buffer.shift() as T;
+          const value = buffer.shift() as T;
+          if (buffer.length === 0) releaseDrained();
+          yield value;
           continue;
         }
         if (closed) {

@@ -22,7 +22,9 @@ describe("call logs", () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ level: "info", msg: "call", method: "routeguide.RouteGuide/GetFeature", protocol: "grpc", httpVersion: "2.0", code: "OK", requestId: "req-grpc h2c" });
     expect(lines[1]).toMatchObject({ protocol: "grpc-web", httpVersion: "1.1", code: "OK" });
+    // Both call paths: the lean gRPC one and connect-node's (once logged as undefined:undefined).
     expect(lines[0]!.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(lines[1]!.peer).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(lines[0]!.userAgent).toMatch(/connect-es/);
     expect(typeof lines[0]!.durationMs).toBe("number");
   });
@@ -34,6 +36,21 @@ describe("call logs", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ code: "UNAUTHENTICATED", metadata: { ip: "203.0.113.7", authorization: "[redacted]" } });
     expect(JSON.stringify(lines)).not.toContain("a-secret-token-value");
+  });
+
+  it("bound what a caller can put in a line, and redact every credential-like header", async () => {
+    lines.length = 0;
+    const guide = clientFor(RouteGuide, PROTOCOL_MATRIX[3]!.make(server.url));
+    const headers: Record<string, string> = { "a-huge": "h".repeat(6_000), "x-api-key": "key-value-1", "x-session-token": "token-value-2", "x-request-id": "r".repeat(500) };
+    for (let i = 0; i < 60; i++) headers[`x-extra-${i}`] = "v";
+    await guide.getFeature({ latitude: 0, longitude: 0 }, { headers });
+    const line = JSON.stringify(lines[0]);
+    expect(line.length).toBeLessThan(4_000);
+    expect(line).not.toMatch(/key-value-1|token-value-2/);
+    expect(lines[0]!.metadata["a-huge"]).toMatch(/^h{256}…\[5744 more characters\]$/);
+    expect(lines[0]!.metadata["[omitted]"]).toMatch(/more headers/);
+    // A caller's request id is used only if it looks like one.
+    expect(lines[0]!.requestId).not.toContain("rrrr");
   });
 
   it("never log passwords", async () => {

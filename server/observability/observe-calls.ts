@@ -1,14 +1,8 @@
-import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { transportInfoKey } from "../http/transport-info.js";
 import { grpcCodeName } from "../lib/code-names.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-
-/** What the HTTP layer knows about a call, handed to interceptors as a context value. */
-export interface TransportInfo {
-  httpVersion: string;
-  peer: string;
-}
-export const transportInfoKey = createContextKey<TransportInfo | undefined>(undefined, { description: "HTTP details" });
 
 /** Headers that belong to the protocols, not to the caller's metadata. */
 const PROTOCOL_HEADERS = new Set([
@@ -16,7 +10,14 @@ const PROTOCOL_HEADERS = new Set([
   "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "x-grpc-web", "x-user-agent", "connect-protocol-version",
   "connect-timeout-ms", "connect-content-encoding", "connect-accept-encoding", "origin", "referer",
 ]);
-const REDACTED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+/** Header names that may carry credentials: their values are never logged. */
+const CREDENTIAL_HEADER = /authorization|cookie|token|secret|passw|api-?key|session|credential|signature/i;
+/** Bounds on what one log line copies from a caller, so a caller cannot make lines huge. */
+const MAX_LOGGED_VALUE = 256;
+const MAX_LOGGED_HEADERS = 32;
+const MAX_LOGGED_ERROR = 1024;
+/** A caller's x-request-id is used (and echoed) only if it looks like an id. */
+const REQUEST_ID = /^[\x20-\x7e]{1,128}$/;
 
 /**
  * One JSON log line and one metrics sample per call, when it ends: method, protocol, HTTP
@@ -31,7 +32,8 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
     const contentType = request.header.get("content-type") ?? "";
     const protocol = contentType.startsWith("application/grpc-web") ? "grpc-web" : contentType.startsWith("application/grpc") ? "grpc" : "connect";
     const transport = request.contextValues.get(transportInfoKey);
-    const requestId = request.header.get("x-request-id") ?? `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
+    const callerId = request.header.get("x-request-id");
+    const requestId = callerId !== null && REQUEST_ID.test(callerId) ? callerId : `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
 
     const finish = (reason: unknown) => {
       const error = reason === undefined ? undefined : ConnectError.from(reason);
@@ -45,10 +47,10 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
         code,
         durationMs: Math.round(seconds * 10_000) / 10,
         peer: transport?.peer,
-        userAgent: request.header.get("x-user-agent") ?? request.header.get("user-agent") ?? undefined,
+        userAgent: clip(request.header.get("x-user-agent") ?? request.header.get("user-agent") ?? undefined, MAX_LOGGED_VALUE),
         requestId,
         metadata: callerMetadata(request.header),
-        ...(error === undefined ? {} : { error: error.rawMessage }),
+        ...(error === undefined ? {} : { error: clip(error.rawMessage, MAX_LOGGED_ERROR) }),
       };
       const serverFault = error?.code === Code.Internal;
       (serverFault ? logger.error : logger.info)("call", fields);
@@ -84,9 +86,43 @@ async function* observeStream<T>(messages: AsyncIterable<T>, done: (error: unkno
 
 function callerMetadata(headers: Headers): Record<string, string> {
   const metadata: Record<string, string> = {};
+  let count = 0;
+  let omitted = 0;
   headers.forEach((value, key) => {
     if (PROTOCOL_HEADERS.has(key) || key.startsWith(":")) return;
-    metadata[key] = REDACTED_HEADERS.has(key) ? "[redacted]" : value;
+    if (++count > MAX_LOGGED_HEADERS) return void omitted++;
+    const name = clip(key, 64) as string;
+    if (CREDENTIAL_HEADER.test(key)) metadata[name] = "[redacted]";
+    else if (key.endsWith("-bin")) metadata[name] = `[binary, ${value.length} characters]`;
+    else metadata[name] = clip(value, MAX_LOGGED_VALUE) as string;
   });
+  if (omitted > 0) metadata["[omitted]"] = `${omitted} more headers`;
   return metadata;
+}
+
+function clip(text: string | undefined, max: number): string | undefined {
+  if (text === undefined || text.length <= max) return text;
+  return `${text.slice(0, max)}…[${text.length - max} more characters]`;
+}
+
+/**
+ * Logs and counts a call refused below the interceptors (by the HTTP layer), in the same
+ * shape as the line observeCalls writes, so that every call the server answers is accounted.
+ */
+export function logRefusal(
+  logger: Logger,
+  metrics: Metrics,
+  refusal: { method: string; protocol: string; code: string; message: string; httpVersion: string; peer: string; userAgent?: string },
+): void {
+  metrics.recordCall({ method: refusal.method, protocol: refusal.protocol, code: refusal.code }, 0);
+  logger.info("call", {
+    method: clip(refusal.method, 128),
+    protocol: refusal.protocol,
+    httpVersion: refusal.httpVersion,
+    code: refusal.code,
+    durationMs: 0,
+    peer: refusal.peer,
+    userAgent: clip(refusal.userAgent, MAX_LOGGED_VALUE),
+    error: refusal.message,
+  });
 }

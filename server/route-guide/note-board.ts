@@ -18,6 +18,11 @@ export interface NoteEvent {
 export interface NoteFeedOptions {
   /** Receives every note the feed shows, in order. */
   deliver(note: StoredNote): void;
+  /**
+   * Resolves when the reader has taken what was delivered: history is read a page at a time
+   * and the next page waits for this, so a long history never piles up in memory. Default: at once.
+   */
+  drained?(): Promise<void>;
   /** Live notes posted with this origin are not shown (a RouteChat stream's own notes). */
   originId?: string;
 }
@@ -44,11 +49,15 @@ export interface NoteBoard {
 export interface NoteBoardOptions {
   store: NoteStore;
   hub: LiveHub<NoteEvent>;
+  /** Notes kept per location: posting one more deletes the oldest there. Default: 1,000. */
+  keepPerLocation?: number;
+  /** Notes read from storage at a time when replaying history. Default: 500. */
+  historyPageSize?: number;
   /** Milliseconds since the epoch. Default: Date.now. */
   now?: () => number;
 }
 
-export function createNoteBoard({ store, hub, now = Date.now }: NoteBoardOptions): NoteBoard {
+export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 1_000, historyPageSize = 500 }: NoteBoardOptions): NoteBoard {
   return {
     async post(note, originId) {
       const location = requireValidNote(note);
@@ -57,12 +66,12 @@ export function createNoteBoard({ store, hub, now = Date.now }: NoteBoardOptions
         longitude: location.longitude,
         message: note.message,
         createdAt: now(),
-      });
+      }, { keepPerLocation });
       await hub.publish({ record, originId });
       return toStoredNote(record);
     },
 
-    openFeed({ deliver, originId }) {
+    openFeed({ deliver, originId, drained = () => Promise.resolve() }) {
       const watchedPoints = new Set<string>();
       const watchedAreas: Bounds[] = [];
       let loading: { area: Bounds; held: NoteRecord[] } | undefined;
@@ -85,9 +94,14 @@ export function createNoteBoard({ store, hub, now = Date.now }: NoteBoardOptions
           const held: NoteRecord[] = [];
           loading = { area, held };
           try {
-            const history = await store.listIn(area, afterId);
-            for (const record of history) deliver(toStoredNote(record));
-            const lastId = history.at(-1)?.id ?? afterId;
+            let lastId = afterId;
+            for (;;) {
+              const page = await store.listIn(area, lastId, historyPageSize);
+              for (const record of page) deliver(toStoredNote(record));
+              lastId = page.at(-1)?.id ?? lastId;
+              if (page.length < historyPageSize) break;
+              await drained();
+            }
             watch(area);
             for (const record of held) if (record.id > lastId) deliver(toStoredNote(record));
           } finally {

@@ -31,6 +31,7 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL
    );
    CREATE INDEX route_notes_by_location ON route_notes (latitude, longitude, id);`,
+  `ALTER TABLE users ADD COLUMN tokens_revoked_at INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export interface SqliteStorageOptions {
@@ -46,9 +47,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   migrate(db);
 
   const insertUser = db.prepare(
-    `INSERT INTO users (id, username, email, password_hash, created_at, roles)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO users (id, username, email, password_hash, created_at, roles, tokens_revoked_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
+  const revokeUserTokens = db.prepare("UPDATE users SET tokens_revoked_at = max(tokens_revoked_at, ?) WHERE id = ?");
   const selectUser = db.prepare("SELECT * FROM users WHERE id = ?");
   const selectUserByName = db.prepare("SELECT * FROM users WHERE username = ?");
   const selectUsersFromStart = db.prepare("SELECT * FROM users ORDER BY seq LIMIT ?");
@@ -61,13 +63,18 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   const selectNotesIn = db.prepare(
     `SELECT * FROM route_notes
      WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ? AND id > ?
-     ORDER BY id`,
+     ORDER BY id LIMIT ?`,
   );
   selectNotesIn.setReadBigInts(true);
+  // Deletes the notes at a location older than its `keep` newest (the index is on location, id).
+  const trimNotes = db.prepare(
+    `DELETE FROM route_notes WHERE latitude = ? AND longitude = ? AND id <= (
+       SELECT id FROM route_notes WHERE latitude = ? AND longitude = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+  );
 
   function insertUserRow(user: UserRecord): void {
     try {
-      insertUser.run(user.id, user.username, user.email, user.passwordHash, user.createdAt, JSON.stringify(user.roles));
+      insertUser.run(user.id, user.username, user.email, user.passwordHash, user.createdAt, JSON.stringify(user.roles), user.tokensRevokedAt);
     } catch (error) {
       const column = uniqueColumn(error);
       if (column === "username" || column === "email") {
@@ -105,19 +112,36 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
           afterId === undefined ? selectUsersFromStart.all(limit) : selectUsersAfter.all(afterId, limit);
         return rows.map(toUser);
       },
+      async revokeTokens(id: string, at: number) {
+        revokeUserTokens.run(at, id);
+      },
     },
     notes: {
-      async add(note) {
-        const result = insertNote.run(note.latitude, note.longitude, note.message, note.createdAt);
-        return { ...note, id: BigInt(result.lastInsertRowid) };
+      async add(note, options = {}) {
+        const { keepPerLocation } = options;
+        if (keepPerLocation === undefined) {
+          const result = insertNote.run(note.latitude, note.longitude, note.message, note.createdAt);
+          return { ...note, id: BigInt(result.lastInsertRowid) };
+        }
+        db.exec("BEGIN");
+        try {
+          const result = insertNote.run(note.latitude, note.longitude, note.message, note.createdAt);
+          trimNotes.run(note.latitude, note.longitude, note.latitude, note.longitude, keepPerLocation);
+          db.exec("COMMIT");
+          return { ...note, id: BigInt(result.lastInsertRowid) };
+        } catch (error) {
+          db.exec("ROLLBACK");
+          throw error;
+        }
       },
-      async listIn(area: NoteArea, afterId = 0n) {
+      async listIn(area: NoteArea, afterId = 0n, limit = -1) {
         const rows = selectNotesIn.all(
           area.minLatitude,
           area.maxLatitude,
           area.minLongitude,
           area.maxLongitude,
           afterId,
+          limit,
         );
         return rows.map((row) => ({
           id: row.id as bigint,
@@ -157,6 +181,7 @@ function toUser(row: Record<string, unknown>): UserRecord {
     passwordHash: String(row.password_hash),
     createdAt: Number(row.created_at),
     roles: JSON.parse(String(row.roles)) as string[],
+    tokensRevokedAt: Number(row.tokens_revoked_at),
   };
 }
 

@@ -17,6 +17,8 @@ export interface UserRecord {
   /** Unix time in milliseconds. */
   createdAt: number;
   roles: string[];
+  /** Tokens issued at or before this Unix time in ms are refused (logout). 0: none revoked. */
+  tokensRevokedAt: number;
 }
 
 export interface UserStore {
@@ -29,6 +31,8 @@ export interface UserStore {
   findByUsername(username: string): Promise<UserRecord | undefined>;
   /** Users in creation order, starting after the user `afterId` (from the start if undefined). */
   list(afterId: string | undefined, limit: number): Promise<UserRecord[]>;
+  /** Refuses from now on every token issued to the user at or before `at` (Unix ms). */
+  revokeTokens(id: string, at: number): Promise<void>;
 }
 
 export interface NoteRecord {
@@ -49,9 +53,13 @@ export interface NoteArea {
 }
 
 export interface NoteStore {
-  add(note: Omit<NoteRecord, "id">): Promise<NoteRecord>;
-  /** Notes inside the area (edges included) with id > afterId, oldest first. */
-  listIn(area: NoteArea, afterId?: bigint): Promise<NoteRecord[]>;
+  /**
+   * Records a note. With `keepPerLocation`, older notes at the same location beyond that many
+   * are deleted in the same transaction (the retention bound).
+   */
+  add(note: Omit<NoteRecord, "id">, options?: { keepPerLocation?: number }): Promise<NoteRecord>;
+  /** Notes inside the area (edges included) with id > afterId, oldest first, at most `limit` (default: all). */
+  listIn(area: NoteArea, afterId?: bigint, limit?: number): Promise<NoteRecord[]>;
 }
 
 /** A unique constraint was hit; `field` names the column ("username" or "email"). */

@@ -11,10 +11,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs server/main.ts as `npm start` does, on a free port unless env says otherwise. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Runs server/main.ts as `npm start` does, on a free port unless env says otherwise.
+ * `nodeArgs` go to Node itself, e.g. ["--max-old-space-size=96"].
+ */
+export async function spawnServer(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
   // process.execPath: the Node 24 that runs the tests (npm puts it first on PATH).
-  const child = spawn(process.execPath, ["--import", "tsx", main], { env: { ...process.env, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", main], { env: { ...process.env, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));

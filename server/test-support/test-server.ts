@@ -20,11 +20,15 @@ export function bearer(token: string | undefined): Interceptor {
   };
 }
 
-/** An app on a throwaway in-memory database that accepts TEST_TOKEN. */
+/** Per-client rate limits switched off: tests that are about them set their own. */
+export const NO_RATE_LIMITS = {};
+
+/** An app on a throwaway in-memory database that accepts TEST_TOKEN, without rate limits unless given. */
 export function createTestApp(options: AppOptions = {}): App {
   return createApp({
     databaseUrl: "sqlite::memory:",
     logger: createLogger({ level: "silent" }),
+    rateLimits: NO_RATE_LIMITS,
     ...options,
     auth: { serviceTokens: [TEST_TOKEN], ...options.auth },
   });

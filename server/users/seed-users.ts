@@ -32,7 +32,8 @@ export async function seedUsers(store: UserStore, options: SeedUsersOptions): Pr
         email: `${prefix}${n}@example.test`,
         passwordHash,
         createdAt: createdAt + n,
-        roles: DEFAULT_ROLES,
+        tokensRevokedAt: 0,
+      roles: DEFAULT_ROLES,
       });
     }
     await store.insertMany(batch);

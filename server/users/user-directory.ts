@@ -15,37 +15,43 @@ export const DEFAULT_ROLES = ["user"];
 
 /** Users as the services see them: validated creation, lookup and paging. */
 export interface UserDirectory {
-  /** INVALID_ARGUMENT for bad input, ALREADY_EXISTS for a taken username or email. */
-  create(request: CreateUserRequest): Promise<User>;
+  /**
+   * INVALID_ARGUMENT for bad input, ALREADY_EXISTS for a taken username or email. `client`
+   * (an address or a user) is whom the password hashing counts against.
+   */
+  create(request: CreateUserRequest, client?: string): Promise<User>;
   /** NOT_FOUND for an unknown id. */
   get(id: string): Promise<User>;
   /** One page in creation order after the user `pageToken`; INVALID_ARGUMENT for a bad token or size. */
   listPage(pageSize: number, pageToken: string): Promise<User[]>;
+  /** Ends every session of the user: tokens issued until now stop working. */
+  logout(id: string): Promise<void>;
 }
 
 export interface UserDirectoryOptions {
   store: UserStore;
   /** Default: scrypt with the default cost. */
-  hash?: (password: string) => Promise<string>;
+  hash?: (password: string, client?: string) => Promise<string>;
   /** Milliseconds since the epoch. Default: Date.now. */
   now?: () => number;
 }
 
 export function createUserDirectory({
   store,
-  hash = hashPassword,
+  hash = (password) => hashPassword(password),
   now = Date.now,
 }: UserDirectoryOptions): UserDirectory {
   return {
-    async create(request) {
+    async create(request, client) {
       const valid = requireValidNewUser(request);
       const record: UserRecord = {
         id: randomUUID(),
         username: valid.username,
         email: valid.email,
-        passwordHash: await hash(valid.password),
+        passwordHash: await hash(valid.password, client),
         createdAt: now(),
         roles: DEFAULT_ROLES,
+        tokensRevokedAt: 0,
       };
       try {
         await store.insert(record);
@@ -77,6 +83,10 @@ export function createUserDirectory({
       }
       const records = await store.list(pageToken === "" ? undefined : pageToken, limit);
       return records.map(toUser);
+    },
+
+    logout(id) {
+      return store.revokeTokens(id, now());
     },
   };
 }

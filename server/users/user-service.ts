@@ -2,13 +2,16 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   BatchResultSchema,
+  LogoutResponseSchema,
+  type User,
   type ChatMessage,
   UserService,
 } from "../../gen/userservice/user_service_pb.js";
 import type { Login } from "../auth/login.js";
-import { callerOf, senderId } from "../auth/identity.js";
+import { callerOf, type Identity, maySeeEmailOf, senderId } from "../auth/identity.js";
 import type { ChatRoom } from "../chat/chat-room.js";
 import { consumeRequests, streamUntilDone } from "../lib/handler-streams.js";
+import { clientAddress, clientKey } from "../limits/client-key.js";
 import type { UserDirectory } from "./user-directory.js";
 
 export interface UserServiceDeps {
@@ -20,16 +23,17 @@ export interface UserServiceDeps {
 /** userservice.UserService. */
 export function createUserService({ users, room, login }: UserServiceDeps): ServiceImpl<typeof UserService> {
   return {
-    getUser(request) {
-      return users.get(request.id);
+    async getUser(request, context) {
+      return visibleTo(callerOf(context), await users.get(request.id));
     },
 
-    createUser(request) {
-      return users.create(request);
+    createUser(request, context) {
+      return users.create(request, clientAddress(context.values));
     },
 
-    async *listUsers(request) {
-      yield* await users.listPage(request.pageSize, request.pageToken);
+    async *listUsers(request, context) {
+      const caller = callerOf(context);
+      for (const user of await users.listPage(request.pageSize, request.pageToken)) yield visibleTo(caller, user);
     },
 
     async batchCreateUsers(requests, context) {
@@ -38,7 +42,7 @@ export function createUserService({ users, room, login }: UserServiceDeps): Serv
       const errors: string[] = [];
       await consumeRequests(requests, context, async (request) => {
         try {
-          await users.create(request);
+          await users.create(request, clientKey(context.values));
           created++;
         } catch (error) {
           if (!isRejection(error)) throw error;
@@ -49,8 +53,17 @@ export function createUserService({ users, room, login }: UserServiceDeps): Serv
       return create(BatchResultSchema, { created, errors });
     },
 
-    login(request) {
-      return login(request.username, request.password);
+    login(request, context) {
+      return login(request.username, request.password, clientAddress(context.values));
+    },
+
+    async logout(_request, context) {
+      const caller = callerOf(context);
+      if (caller.kind !== "user") {
+        throw new ConnectError("only user tokens can log out; service tokens are revoked by removing them from AUTH_TOKENS", Code.FailedPrecondition);
+      }
+      await users.logout(caller.userId);
+      return create(LogoutResponseSchema, {});
     },
 
     /**
@@ -80,4 +93,9 @@ function isRejection(error: unknown): error is ConnectError {
     error instanceof ConnectError &&
     (error.code === Code.InvalidArgument || error.code === Code.AlreadyExists)
   );
+}
+
+/** The user as this caller may see it: without the email unless it is theirs or they may see all. */
+function visibleTo(caller: Identity, user: User): User {
+  return maySeeEmailOf(caller, user.id) ? user : { ...user, email: "" };
 }

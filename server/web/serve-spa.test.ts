@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,12 @@ mkdirSync(join(root, "assets"));
 writeFileSync(join(root, "index.html"), "<!doctype html><title>app</title>");
 writeFileSync(join(root, "assets", "index-abc123.js"), "console.log('app')");
 writeFileSync(join(root, "favicon.svg"), "<svg/>");
+writeFileSync(join(root, "assets", "index-abc123.js.map"), '{"sources":["secret.ts"]}');
+// Links are not followed: one to a file outside the root, and a dangling one (which once crashed start-up).
+const outside = mkdtempSync(join(tmpdir(), "outside-"));
+writeFileSync(join(outside, "secret.txt"), "not for the web");
+symlinkSync(join(outside, "secret.txt"), join(root, "secret.txt"));
+symlinkSync(join(root, "nowhere.txt"), join(root, "dangling.txt"));
 
 let server: TestServer;
 beforeAll(async () => (server = await startTestServer({ webRoot: root })));
@@ -48,12 +54,28 @@ describe("the built web app on the RPC port", () => {
     expect((await guide.getFeature({ latitude: 409146138, longitude: -746188906 })).name).toContain("Berkshire Valley");
   });
 
-  it("says how to build the app when there is no build", async () => {
+  it("serves no source maps and follows no symbolic links", async () => {
+    expect((await fetch(server.url + "/assets/index-abc123.js.map")).status).toBe(404);
+    expect((await fetch(server.url + "/secret.txt")).status).toBe(404);
+    expect((await fetch(server.url + "/dangling.txt")).status).toBe(404);
+  });
+
+  it("forbids framing and foreign scripts with a Content-Security-Policy", async () => {
+    const page = await fetch(server.url + "/");
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+  });
+
+  it("says how to build the app when there is no build, without saying where the server's files are", async () => {
     const bare = await startTestServer({ webRoot: join(root, "does-not-exist") });
     try {
       const response = await fetch(bare.url + "/");
       expect(response.status).toBe(200);
-      expect(await response.text()).toContain("npm run build");
+      const text = await response.text();
+      expect(text).toContain("npm run build");
+      expect(text).not.toContain(root);
     } finally {
       await bare.close();
     }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 
@@ -41,6 +41,19 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 
 /**
+ * The page may run only its own scripts and styles, call only its own origin, and be framed by
+ * nobody (clickjacking). React sets styles through the DOM, which 'self' allows.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+};
+
+/**
  * Serves the built SPA from memory on the RPC port: hashed assets cached for a year, everything
  * else revalidated by ETag, and index.html for any other GET that looks like a page route
  * (client-side routing). Files are read once at start; a missing build serves a page that says
@@ -50,7 +63,7 @@ export function serveSpa(options: ServeSpaOptions = {}): FallbackHandler {
   const root = options.root ?? DEFAULT_WEB_ROOT;
   const next: FallbackHandler = options.next ?? ((_, response) => ((response.statusCode = 404), response.end()));
   const files = loadFiles(root);
-  const index = files.get("/index.html") ?? missingBuildPage(root);
+  const index = files.get("/index.html") ?? missingBuildPage();
 
   return (request, response) => {
     if (request.method !== "GET" && request.method !== "HEAD") return next(request, response);
@@ -60,7 +73,7 @@ export function serveSpa(options: ServeSpaOptions = {}): FallbackHandler {
     response.setHeader("content-type", file.contentType);
     response.setHeader("cache-control", file.cacheControl);
     response.setHeader("etag", file.etag);
-    response.setHeader("x-content-type-options", "nosniff");
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     if (request.headers["if-none-match"] === file.etag) {
       response.statusCode = 304;
       response.end();
@@ -88,11 +101,16 @@ function loadFiles(root: string): Map<string, StaticFile> {
   return files;
 }
 
+/**
+ * Regular files only: symbolic links are not followed (one could point outside the web root,
+ * or nowhere), and source maps are not served (they would publish the source).
+ */
 function* walk(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* walk(path);
-    else yield path;
+    const stat = lstatSync(path);
+    if (stat.isDirectory()) yield* walk(path);
+    else if (stat.isFile() && !name.endsWith(".map")) yield path;
   }
 }
 
@@ -110,10 +128,11 @@ function looksLikePageRoute(path: string): boolean {
   return !path.includes(".") && path !== "/metrics";
 }
 
-function missingBuildPage(root: string): StaticFile {
+/** Says what to do without saying where the server's files are. */
+function missingBuildPage(): StaticFile {
   const body = Buffer.from(
     `<!doctype html><meta charset="utf-8"><title>Web app not built</title>` +
-      `<p>The API is running on this port, but the web app has not been built (looked in <code>${root}</code>).` +
+      `<p>The API is running on this port, but the web app has not been built (WEB_ROOT has no index.html).` +
       ` Run <code>npm run build</code>, or use <code>npm start</code>, which builds it first.</p>`,
   );
   return { body, contentType: "text/html; charset=utf-8", etag: `"missing-build"`, cacheControl: REVALIDATE };

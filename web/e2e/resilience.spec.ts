@@ -71,8 +71,18 @@ test("asks for a login where the server requires one; sign up, log out", async (
   await page.reload();
   await expect(page.getByText("Signed in as newcomer")).toBeVisible();
 
+  // Logging out revokes the token on the server: a copy of it stops working too.
+  const token: string = await page.evaluate(() => JSON.parse(sessionStorage.getItem("grpc-browser-app.session")!).token);
+  const getUser = () =>
+    page.request.post(`${server.url}/userservice.UserService/ListUsers`, {
+      headers: { "content-type": "application/connect+json", authorization: `Bearer ${token}` },
+      data: Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), Buffer.from("{}")]),
+    });
+  expect((await getUser()).headers()["content-type"]).toBe("application/connect+json");
+  expect((await (await getUser()).body()).toString()).toContain("newcomer");
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page.getByRole("form", { name: "Log in" })).toBeVisible();
+  expect((await (await getUser()).body()).toString()).toContain("unauthenticated");
   await page.getByRole("button", { name: "Load first page" }).click();
   await expect(page.getByRole("alert")).toContainText("unauthenticated");
 });

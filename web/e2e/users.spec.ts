@@ -26,7 +26,7 @@ for (const protocol of ["Connect (JSON)", "Connect (binary)", "gRPC-Web"] as con
     await page.getByLabel("Page size").selectOption("1000");
     await page.getByRole("button", { name: "Load all" }).click();
     const status = page.getByTestId("users-status");
-    await expect(status).toHaveAttribute("data-state", "done", { timeout: 30_000 });
+    await expect(status).toHaveAttribute("data-state", "done", { timeout: 60_000 });
     await expect(status).toHaveAttribute("data-count", String(TOTAL));
     await expect(status).toContainText("10,000 users loaded");
 
@@ -62,16 +62,23 @@ test("pages, cancels, resumes without duplicates, and opens a user's details", a
   await expect(status).toHaveAttribute("data-count", "200");
   await expect(status).toContainText("2 pages");
 
+  // Hold each ListUsers call a moment, so that Cancel finds the load still running however fast
+  // the machine; "Load all" continues in pages of 1,000 after the 200 rows already shown.
+  const listUsers = "**/userservice.UserService/ListUsers";
+  await page.route(listUsers, async (route) => (await new Promise((resolve) => setTimeout(resolve, 500)), route.continue()));
   await page.getByRole("button", { name: "Load all" }).click();
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(status).toHaveAttribute("data-state", "canceled");
+  await page.unroute(listUsers);
   const afterCancel = Number(await status.getAttribute("data-count"));
   expect(afterCancel).toBeLessThan(10_000);
 
   // Load all again: it continues after the last row received.
   await page.getByRole("button", { name: "Load all" }).click();
-  await expect(status).toHaveAttribute("data-state", "done");
+  // Generous: this is the suite's longest wait, and CI machines are sometimes busy.
+  await expect(status).toHaveAttribute("data-state", "done", { timeout: 60_000 });
   await expect(status).toHaveAttribute("data-count", "10000");
+  await expect(status).toContainText("pages");
 
   await page.locator(".virtual-list").evaluate((list) => (list.scrollTop = 0));
   await page.getByRole("button", { name: /^user2\s/ }).click();

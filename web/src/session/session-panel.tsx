@@ -13,13 +13,27 @@ export function SessionPanel() {
   const [error, setError] = useState<unknown>(undefined);
   const ids = { username: useId(), email: useId(), password: useId() };
 
+  /**
+   * Revokes the token on the server (Logout), so a copy of it stops working too, then forgets it
+   * here. The local session ends even if the server cannot be reached.
+   */
+  async function logOut() {
+    try {
+      await api.users.logout({});
+    } catch {
+      // Nothing to do: an expired or already revoked token needs no revoking.
+    } finally {
+      api.sessions.clear();
+    }
+  }
+
   if (session !== undefined) {
     return (
       <div className="session" aria-label="Session">
         <span>
           Signed in as <strong>{session.username}</strong>
         </span>
-        <button type="button" onClick={() => api.sessions.clear()}>
+        <button type="button" onClick={() => void logOut()}>
           Log out
         </button>
       </div>

@@ -25,6 +25,13 @@ export interface UserStream extends UserStreamState {
 const INITIAL: UserStreamState = { users: [], status: "idle", hasMore: false, pages: 0 };
 
 /**
+ * "Load all" asks for pages of this size (the server's largest) whatever the page size chosen
+ * for paging: each page is a round trip that cannot start before the previous one ends (it
+ * continues after its last row), so 10,000 users take 10 calls rather than 100.
+ */
+export const LOAD_ALL_PAGE_SIZE = 1000;
+
+/**
  * Streams ListUsers page by page. Rows are buffered and committed once per animation frame:
  * they show while the stream runs, without one render per message. Every page continues after
  * the last row received (page_token), so "next page", "all" and a retry never repeat a row.
@@ -55,6 +62,7 @@ export function useUserStream(client: Client<typeof UserService>): UserStream {
       const controller = new AbortController();
       running.current = controller;
       lastLoad.current = { mode, pageSize };
+      const size = mode === "all" ? Math.max(pageSize, LOAD_ALL_PAGE_SIZE) : pageSize;
       if (mode === "first-page") rows.current = [];
       setState((previous) => ({
         ...previous,
@@ -68,12 +76,12 @@ export function useUserStream(client: Client<typeof UserService>): UserStream {
         do {
           const pageToken = rows.current.at(-1)?.id ?? "";
           let received = 0;
-          for await (const user of client.listUsers({ pageSize, pageToken }, { signal: controller.signal })) {
+          for await (const user of client.listUsers({ pageSize: size, pageToken }, { signal: controller.signal })) {
             rows.current.push(user);
             received++;
             scheduleCommit();
           }
-          hasMore = received === pageSize;
+          hasMore = received === size;
           setState((previous) => ({ ...previous, pages: previous.pages + 1 }));
         } while (mode === "all" && hasMore);
         commitRows();

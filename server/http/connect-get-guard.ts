@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+type Handler = (request: Request, response: Response) => void;
+
+/** What the guard refused, for the call log and metrics (the interceptors never saw the call). */
+export interface Refusal {
+  method: string;
+  protocol: string;
+  code: "INVALID_ARGUMENT";
+  message: string;
+  request: Request;
+}
+
+/** The characters connect's base64 decoder accepts (both alphabets, padding, white space). */
+const BASE64 = /^[A-Za-z0-9+/_\-=\s]*$/;
+
+/**
+ * A Connect GET whose `message` is declared base64 but is not: connect-node's decoder throws
+ * before any interceptor runs, and the client gets HTTP 500 "internal" for its own mistake,
+ * with no log line or metric. It is answered here as connect-node answers other malformed
+ * input (400, invalid_argument), and reported to `onRefused`.
+ */
+export function withConnectGetGuard(handler: Handler, onRefused: (refusal: Refusal) => void): Handler {
+  return (request, response) => {
+    if (request.method === "GET" && request.url?.includes("base64=1")) {
+      const url = new URL(request.url, "http://localhost");
+      const message = url.searchParams.get("message") ?? "";
+      if (url.searchParams.get("base64") === "1" && !BASE64.test(message)) {
+        const text = "message: query parameter is not valid base64";
+        onRefused({ method: url.pathname.slice(1), protocol: "connect", code: "INVALID_ARGUMENT", message: text, request });
+        const body = JSON.stringify({ code: "invalid_argument", message: text });
+        response.statusCode = 400;
+        response.setHeader("content-type", "application/json");
+        response.setHeader("content-length", Buffer.byteLength(body));
+        response.end(body);
+        return;
+      }
+    }
+    handler(request, response);
+  };
+}

@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+type Handler = (request: Request, response: Response) => void;
+
+/**
+ * Resets an HTTP/2 stream whose request body has not ended `timeoutMs` after it began, for the
+ * given paths (methods whose request is one message: unary and server-streaming). A client
+ * that stalls its upload would otherwise hold the stream, and the connection, for ever.
+ * Client-streaming and bidi calls are left alone: their requests are meant to stay open.
+ * HTTP/1.1 needs none of this: Node's requestTimeout covers it.
+ */
+export function withRequestBodyTimeout(handler: Handler, paths: ReadonlySet<string>, timeoutMs: number): Handler {
+  return (request, response) => {
+    if ("stream" in request && !request.complete && paths.has((request.url ?? "").split("?")[0] as string)) {
+      const stream = request.stream;
+      const timer = setTimeout(() => {
+        if (!request.complete && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+      }, timeoutMs);
+      request.once("end", () => clearTimeout(timer));
+      stream.once("close", () => clearTimeout(timer));
+    }
+    handler(request, response);
+  };
+}

@@ -1,0 +1,33 @@
+import { createContextKey } from "@connectrpc/connect";
+
+/** What the HTTP layer knows about a call, handed to interceptors and handlers as a context value. */
+export interface TransportInfo {
+  /** "1.1" or "2.0". */
+  httpVersion: string;
+  /** The peer's IP address as the socket reports it ("unknown" if the socket is gone). */
+  remoteAddress: string;
+  /** "address:port", for logs. */
+  peer: string;
+  /**
+   * The connection the call arrived on (the HTTP/2 session, or the HTTP/1.1 socket), an
+   * identity for per-connection limits. Undefined in in-memory transports.
+   */
+  connection: object | undefined;
+}
+
+export const transportInfoKey = createContextKey<TransportInfo | undefined>(undefined, { description: "HTTP details" });
+
+/**
+ * Reads the socket's address fields one by one: they are getters, so spreading the socket
+ * (or the HTTP/2 compatibility layer's proxy of it) copies none of them.
+ */
+export function transportInfo(
+  httpVersion: string,
+  socket: { remoteAddress?: string; remotePort?: number } | undefined,
+  connection: object | undefined,
+): TransportInfo {
+  const remoteAddress = socket?.remoteAddress ?? "unknown";
+  const remotePort = socket?.remotePort;
+  const host = remoteAddress.includes(":") ? `[${remoteAddress}]` : remoteAddress;
+  return { httpVersion, remoteAddress, peer: remotePort === undefined ? host : `${host}:${remotePort}`, connection };
+}

@@ -1,0 +1,46 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { transportInfoKey } from "../http/transport-info.js";
+import { tooMany } from "./retry-info.js";
+
+/**
+ * Caps the streaming calls (subscriptions, RouteChat, Chat, RecordRoute, ListUsers, health
+ * Watch) open at once on one connection: past `max`, a new one gets RESOURCE_EXHAUSTED. HTTP/2's own
+ * SETTINGS_MAX_CONCURRENT_STREAMS bounds all calls on a connection; this lower bound is for
+ * the long-lived ones, which each hold a hub subscription and buffers for as long as they last.
+ */
+export function limitStreamsPerConnection(max: number): Interceptor {
+  const open = new WeakMap<object, number>();
+  return (next) => async (request) => {
+    const connection = request.contextValues.get(transportInfoKey)?.connection;
+    if (request.method.methodKind === "unary" || connection === undefined) return next(request);
+    const count = open.get(connection) ?? 0;
+    if (count >= max) {
+      throw tooMany(`this connection already has ${count} open streams, the most allowed; close one or open another connection`, 1_000);
+    }
+    open.set(connection, count + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (open.get(connection) ?? 1) - 1;
+      if (left === 0) open.delete(connection);
+      else open.set(connection, left);
+    };
+    try {
+      const response = await next(request);
+      if (!response.stream) return (release(), response);
+      return { ...response, message: releasing(response.message, release) };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  };
+}
+
+async function* releasing<T>(messages: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,79 @@
+import type { Interceptor, StreamRequest } from "@connectrpc/connect";
+import { setTimeout as sleep } from "node:timers/promises";
+import { clientAddress, clientKey } from "./client-key.js";
+import { createRateLimiter, type Rate, type RateLimiter } from "./rate-limiter.js";
+import { tooMany } from "./retry-info.js";
+
+/** Per-client rates of the calls that write or cost a password hash. Undefined: no limit. */
+export interface RateLimits {
+  /** Route notes (PostNote, and each RouteChat note), per client. Default: 10/s. */
+  notes?: Rate;
+  /** Chat messages (ChatRoomService/Post, and each Chat message), per user. Default: 10/s. */
+  chat?: Rate;
+  /** Sign-ups (CreateUser), per address. Default: 10/min. */
+  signUp?: Rate;
+  /** Login attempts, per address (failures are also throttled per username). Default: 30/min. */
+  login?: Rate;
+}
+
+export const DEFAULT_RATE_LIMITS: Required<RateLimits> = {
+  notes: { limit: 10, periodMs: 1_000 },
+  chat: { limit: 10, periodMs: 1_000 },
+  signUp: { limit: 10, periodMs: 60_000 },
+  login: { limit: 30, periodMs: 60_000 },
+};
+
+interface Limited {
+  kind: keyof RateLimits;
+  /** Public methods count per address even when a token is sent, so tokens cannot multiply the rate. */
+  byAddress: boolean;
+}
+
+const LIMITED: Record<string, Limited> = {
+  "routeguide.RouteNotesService/PostNote": { kind: "notes", byAddress: false },
+  "routeguide.RouteGuide/RouteChat": { kind: "notes", byAddress: false },
+  "userservice.ChatRoomService/Post": { kind: "chat", byAddress: false },
+  "userservice.UserService/Chat": { kind: "chat", byAddress: false },
+  "userservice.UserService/CreateUser": { kind: "signUp", byAddress: true },
+  "userservice.UserService/Login": { kind: "login", byAddress: true },
+};
+
+const WORDS: Record<keyof RateLimits, string> = {
+  notes: "notes",
+  chat: "chat messages",
+  signUp: "sign-ups",
+  login: "login attempts",
+};
+
+/**
+ * Applies `limits` after authentication (so signed-in users count as themselves). A unary call
+ * over the rate gets RESOURCE_EXHAUSTED with a RetryInfo detail and changes nothing. On a
+ * stream (RouteChat, Chat) each incoming message takes a token and, when none is left, the
+ * next message is read only once one is: the client is slowed down, not cut off.
+ */
+export function limitRates(limits: RateLimits): Interceptor {
+  const limiters = new Map<keyof RateLimits, RateLimiter>();
+  for (const kind of Object.keys(limits) as (keyof RateLimits)[]) {
+    const rate = limits[kind];
+    if (rate !== undefined) limiters.set(kind, createRateLimiter(rate));
+  }
+  return (next) => async (request) => {
+    const limited = LIMITED[`${request.service.typeName}/${request.method.name}`];
+    const limiter = limited && limiters.get(limited.kind);
+    if (limited === undefined || limiter === undefined) return next(request);
+    const key = limited.byAddress ? `address:${clientAddress(request.contextValues)}` : clientKey(request.contextValues);
+    if (!request.stream) {
+      const waitMs = limiter.take(key);
+      if (waitMs > 0) throw tooMany(`too many ${WORDS[limited.kind]} from this client`, waitMs);
+      return next(request);
+    }
+    return next({ ...request, message: paced(request, () => limiter.take(key)) } as StreamRequest);
+  };
+}
+
+async function* paced<T>(request: StreamRequest, take: () => number): AsyncIterable<T> {
+  for await (const message of request.message as AsyncIterable<T>) {
+    for (let waitMs = take(); waitMs > 0; waitMs = take()) await sleep(waitMs, undefined, { signal: request.signal });
+    yield message;
+  }
+}
