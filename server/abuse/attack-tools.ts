@@ -85,6 +85,8 @@ export function closedWithin(socket: net.Socket | http2.ClientHttp2Session, limi
 export function slowHeaders(port: number, everyMs: number): net.Socket {
   const socket = net.connect(port, "127.0.0.1");
   socket.on("error", () => {});
+  // Reads (and discards) what comes back: a paused socket would never see the server close it.
+  socket.resume();
   const head = "POST /routeguide.RouteGuide/GetFeature HTTP/1.1\r\nHost: x\r\nX-Padding: " + "a".repeat(10_000);
   let sent = 0;
   const timer = setInterval(() => {
@@ -99,6 +101,7 @@ export function slowHeaders(port: number, everyMs: number): net.Socket {
 export function stalledBody(port: number): net.Socket {
   const socket = net.connect(port, "127.0.0.1");
   socket.on("error", () => {});
+  socket.resume();
   socket.write("POST /routeguide.RouteGuide/GetFeature HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"la");
   return socket;
 }

@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+type Handler = (request: Request, response: Response) => void;
+
+export interface UnreadBodyOptions {
+  /** HTTP/1.1: most bytes read and thrown away after an early answer; past it the connection is closed. Default: 16 MiB. */
+  maxDrainBytes?: number;
+}
+
+/**
+ * connect-node stops reading a request once it has answered it early, e.g. with
+ * RESOURCE_EXHAUSTED for a message over the size limit, and leaves the rest of the body
+ * unread. On HTTP/1.1 the connection then serves nothing else (the client's next call on it
+ * waits for the request timeout's 408). On HTTP/2 the client blocks on flow control.
+ *
+ * So once the answer has gone out: HTTP/1.1 reads the rest of the body and throws it away (up
+ * to `maxDrainBytes`, then closes), and the connection serves the next call (closing it
+ * instead would make the client's write fail before it reads the answer); HTTP/2 resets the
+ * stream with NO_ERROR, which tells a gRPC client to stop sending.
+ */
+export function withUnreadBodyRelease(handler: Handler, options: UnreadBodyOptions = {}): Handler {
+  const maxDrainBytes = options.maxDrainBytes ?? 16 * 1024 * 1024;
+  return (request, response) => {
+    // Taken now: by the time the response has finished, Node has detached it from the request.
+    const socket = request.socket;
+    response.once("finish", () => {
+      if (request.complete) return;
+      if ("stream" in request) {
+        if (!request.stream.destroyed) request.stream.close(constants.NGHTTP2_NO_ERROR);
+        return;
+      }
+      // The socket's parser reads the rest of the body once the socket flows. Marked dumped (Node's
+      // own way of discarding a body nobody reads), the request no longer takes the bytes, which
+      // would pause the socket again when its buffer filled.
+      (request as IncomingMessage & { _dump?: () => void })._dump?.();
+      if (socket === null || socket.destroyed) return;
+      let drained = 0;
+      // Node's parser reads each chunk before this listener sees it, so `complete` tells when the
+      // body has ended and later bytes belong to the next request.
+      const count = (chunk: Buffer) => {
+        drained += chunk.length;
+        if (request.complete) socket.off("data", count);
+        else if (drained > maxDrainBytes) socket.destroy();
+      };
+      socket.on("data", count);
+      socket.resume();
+    });
+    handler(request, response);
+  };
+}
