@@ -14,8 +14,8 @@ export interface Refusal {
   request: Request;
 }
 
-/** The characters connect's base64 decoder accepts (both alphabets, padding, white space). */
-const BASE64 = /^[A-Za-z0-9+/_\-=\s]*$/;
+/** Base64 in either alphabet, padding only at the end (connect's decoder reads other forms as garbage). */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /**
  * A Connect GET whose `message` is declared base64 but is not: connect-node's decoder throws
@@ -28,7 +28,7 @@ export function withConnectGetGuard(handler: Handler, onRefused: (refusal: Refus
     if (request.method === "GET" && request.url?.includes("base64=1")) {
       const url = new URL(request.url, "http://localhost");
       const message = url.searchParams.get("message") ?? "";
-      if (url.searchParams.get("base64") === "1" && !BASE64.test(message)) {
+      if (url.searchParams.get("base64") === "1" && (!BASE64.test(message) || message.replace(/=+$/, "").length % 4 === 1)) {
         const text = "message: query parameter is not valid base64";
         onRefused({ method: url.pathname.slice(1), protocol: "connect", code: "INVALID_ARGUMENT", message: text, request });
         const body = JSON.stringify({ code: "invalid_argument", message: text });

@@ -192,7 +192,8 @@ function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, timeoutMs:
     if (finished) return;
     if (received === 0) return finish(new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented));
     if (received < 5 || received - 5 < (message as Buffer).length) return finish(new ConnectError("protocol error: premature end of stream", Code.InvalidArgument));
-    if ((prefix[0] as number) & 0b1) return finish(new ConnectError("protocol error: received compressed message without grpc-encoding", Code.Internal));
+    // Worded as connect-node words it; the caller's fault, so INVALID_ARGUMENT (wire-status.ts).
+    if ((prefix[0] as number) & 0b1) return finish(new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument));
     finish(undefined, message);
   });
   stream.on("error", () => finish(new ConnectError("operation was canceled", Code.Canceled)));

@@ -1,9 +1,11 @@
+import * as http1 from "node:http";
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
-import { RouteNotesService } from "../../gen/routeguide/route_notes_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { RouteNotesService, SubscribeNotesRequestSchema } from "../../gen/routeguide/route_notes_pb.js";
 import { UserService } from "../../gen/userservice/user_service_pb.js";
 import { bearer, clientFor, collect, eventually, PROTOCOL_MATRIX, startTestServer, TEST_TOKEN, type TestServer } from "../test-support/test-server.js";
 
@@ -100,4 +102,83 @@ describe("limits and bad input", () => {
     await eventually(() => server.app.noteHub.subscriberCount() === 0, 5_000, "subscribers back to zero");
     expect(server.app.chatHub.subscriberCount()).toBe(0);
   });
+
+  it("a deadline longer than Node's timers (24.8 days) is served on both call paths, not expired at once", async () => {
+    // A live subscription (which would end DEADLINE_EXCEEDED within 1 ms if the timer overflowed)
+    // is still open 300 ms later. Raw requests: connect-node's client would overflow its own timer.
+    const subscribe = toBinary(SubscribeNotesRequestSchema, create(SubscribeNotesRequestSchema, { scope: { case: "location", value: { latitude: 5, longitude: 5 } } }));
+    for (const [contentType, timeout] of [["application/grpc", "2147484S"], ["application/grpc", "99999999H"], ["application/grpc-web+proto", "2147484S"]] as const) {
+      const session = http2.connect(server.url);
+      const stream = session.request({ ":method": "POST", ":path": "/routeguide.RouteNotesService/SubscribeNotes", "content-type": contentType, te: "trailers", "grpc-timeout": timeout });
+      let ended = false;
+      stream.on("close", () => (ended = true));
+      stream.resume();
+      stream.end(Buffer.from(frame(subscribe)));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(ended, `${contentType} ${timeout}`).toBe(false);
+      session.destroy();
+    }
+    const connect = await fetch(`${server.url}/routeguide.RouteGuide/GetFeature`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "connect-timeout-ms": String(30 * 24 * 3_600_000) },
+      body: "{}",
+    });
+    expect(connect.status).toBe(200);
+  });
+
+  it("a compressed flag without an encoding is the caller's mistake: INVALID_ARGUMENT on both gRPC paths", async () => {
+    for (const path of ["/routeguide.RouteGuide/GetFeature", "/routeguide.RouteGuide/RecordRoute"]) {
+      const status = await rawGrpc(path, frame(new Uint8Array([8, 1]), 1));
+      expect(status["grpc-status"], path).toBe(String(Code.InvalidArgument));
+    }
+  });
+
+  it("malformed protobuf in a Connect stream or a Connect GET gets INVALID_ARGUMENT", async () => {
+    const stream = await fetch(`${server.url}/routeguide.RouteGuide/ListFeatures`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+proto" },
+      body: Buffer.from(frame(garbage)),
+    });
+    const body = Buffer.from(await stream.arrayBuffer());
+    expect(body.subarray(5).toString()).toContain('"code":"invalid_argument"');
+    const get = await fetch(`${server.url}/routeguide.RouteGuide/GetFeature?connect=v1&encoding=proto&base64=1&message=__8`);
+    expect(get.status).toBe(400);
+    expect(await get.json()).toMatchObject({ code: "invalid_argument" });
+    const badBase64 = await fetch(`${server.url}/routeguide.RouteGuide/GetFeature?connect=v1&encoding=proto&base64=1&message=a%3Db%3Dc`);
+    expect(badBase64.status).toBe(400);
+    expect(await badBase64.json()).toMatchObject({ code: "invalid_argument", message: "message: query parameter is not valid base64" });
+  });
+
+  it("HTTP/1.1: after an oversized request is refused, the same connection serves the next call", async () => {
+    const agent = new http1.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<{ status: number; text: string; socket: unknown }>((resolve, reject) => {
+        const request = http1.request(`${server.url}/userservice.UserService/Login`, { method: "POST", agent, headers: { "content-type": "application/json" } }, (response) => {
+          let text = "";
+          response.on("data", (chunk) => (text += chunk)).on("end", () => resolve({ status: response.statusCode!, text, socket: response.socket }));
+        });
+        request.on("error", reject);
+        request.end(body);
+      });
+    const huge = await post(JSON.stringify({ username: "x".repeat(1_000_000), password: "p" }));
+    expect(huge.text).toContain("resource_exhausted");
+    const next = await post(JSON.stringify({ username: "nobody", password: "whatever pw" }));
+    expect(next.text).toContain("unauthenticated");
+    expect(next.socket).toBe(huge.socket);
+    agent.destroy();
+  });
 });
+
+function rawGrpcWith(path: string, body: Uint8Array, headers: Record<string, string>): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(server.url);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers });
+    let status: Record<string, string> = {};
+    stream.on("response", (h) => (status = { ...status, ...(h as Record<string, string>) }));
+    stream.on("trailers", (t) => (status = { ...status, ...(t as Record<string, string>) }));
+    stream.on("close", () => (session.close(), resolve(status)));
+    stream.resume();
+    stream.end(body);
+  });
+}

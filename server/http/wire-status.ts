@@ -5,10 +5,23 @@ type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
 type Handler = (request: Request, response: Response) => void;
 
-/** How connect-node words a request message that is not valid protobuf. */
-const MALFORMED_PREFIX = "parse binary:";
+/**
+ * How connect-node words request faults that are the caller's, which it answers INTERNAL
+ * before any interceptor runs: a message that is not valid protobuf, a compressed message the
+ * server cannot or was not told how to decompress, a compressed body that is not what it claims.
+ */
+const CLIENT_MISTAKES = [
+  "parse binary:",
+  "received compressed envelope, but do not know how to decompress",
+  "decompression failed",
+  "protocol error: received compressed message without grpc-encoding",
+];
 const GRPC_INTERNAL = "13";
 const GRPC_INVALID_ARGUMENT = "3";
+
+export function isClientMistake(message: string): boolean {
+  return CLIENT_MISTAKES.some((prefix) => message.startsWith(prefix));
+}
 
 /**
  * Percent-encodes a status message as the gRPC HTTP/2 spec asks: UTF-8, then only bytes
@@ -31,19 +44,18 @@ export function encodeGrpcMessage(message: string): string {
  * - grpc-message: connect-node escapes it with encodeURIComponent (":" and "," too); grpc-js
  *   decodes with decodeURI, which leaves those escapes, so its users would read
  *   "username%3A is required". It is re-encoded as the spec says, which every decoder reads.
- * - A request body that is not valid protobuf: connect-node parses unary requests before any
- *   interceptor runs and reports "parse binary: ..." as INTERNAL. It is the caller's fault,
- *   so it is answered INVALID_ARGUMENT, in gRPC headers and trailers, in gRPC-Web trailer
- *   frames and in Connect error bodies.
+ * - Request faults that are the caller's (CLIENT_MISTAKES: invalid protobuf, compression it
+ *   cannot undo): connect-node reports them as INTERNAL before any interceptor runs. They
+ *   are answered INVALID_ARGUMENT, in gRPC headers and trailers, in gRPC-Web trailer frames,
+ *   in Connect error bodies (GET included) and in Connect streams' end-of-stream messages.
  */
 export function withWireStatusFixes(handler: Handler): Handler {
   return (request, response) => {
     const contentType = String(request.headers["content-type"] ?? "");
     if (contentType.startsWith("application/grpc-web")) patchGrpcWebBody(response);
     else if (contentType.startsWith("application/grpc")) patchGrpcHeaders(response);
-    else if (contentType.startsWith("application/proto") || contentType.startsWith("application/connect+proto")) {
-      patchConnectErrorBody(response);
-    }
+    else if (contentType.startsWith("application/connect+")) patchConnectEndStream(response);
+    else if (contentType !== "" || request.method === "GET") patchConnectErrorBody(response);
     handler(request, response);
   };
 }
@@ -67,7 +79,7 @@ function fixGrpcStatus(headers: OutgoingHttpHeaders): void {
   const message = safeDecode(value);
   if (message === undefined) return;
   headers["grpc-message"] = encodeGrpcMessage(message);
-  if (headers["grpc-status"] === GRPC_INTERNAL && message.startsWith(MALFORMED_PREFIX)) {
+  if (headers["grpc-status"] === GRPC_INTERNAL && isClientMistake(message)) {
     headers["grpc-status"] = GRPC_INVALID_ARGUMENT;
   }
 }
@@ -77,9 +89,8 @@ function patchGrpcWebBody(response: Response): void {
   const rewrite = (chunk: unknown): unknown => {
     if (!(chunk instanceof Uint8Array) || chunk[0] !== 0x80) return chunk;
     const text = Buffer.from(chunk.subarray(5)).toString("latin1");
-    if (!/^grpc-status: ?13\r?$/m.test(text) || !text.includes(`grpc-message: ${encodeURIComponent(MALFORMED_PREFIX)}`)) {
-      return chunk;
-    }
+    const message = safeDecode(/^grpc-message: ?(.*?)\r?$/m.exec(text)?.[1] ?? "");
+    if (!/^grpc-status: ?13\r?$/m.test(text) || message === undefined || !isClientMistake(message)) return chunk;
     const fixed = Buffer.from(text.replace(/^grpc-status: ?13/m, `grpc-status: ${GRPC_INVALID_ARGUMENT}`), "latin1");
     const frame = Buffer.alloc(5 + fixed.length);
     frame[0] = 0x80;
@@ -119,7 +130,7 @@ function patchConnectErrorBody(response: Response): void {
     let body = Buffer.concat(heldBody);
     let status = 500;
     const text = body.toString("utf8");
-    if (text.includes(`"message":"${MALFORMED_PREFIX}`)) {
+    if (CLIENT_MISTAKES.some((prefix) => text.includes(`"message":"${prefix}`))) {
       status = 400;
       body = Buffer.from(text.replace('"code":"internal"', '"code":"invalid_argument"'));
     }
@@ -133,6 +144,24 @@ function patchConnectErrorBody(response: Response): void {
     writeHead.call(this, status, ...headArgs);
     return end.call(this, body, ...args.filter((arg) => typeof arg === "function"));
   } as typeof response.end;
+}
+
+/**
+ * Connect streams end with a message flagged 0x02 whose JSON holds the error, in the body of
+ * a 200 response: {"error": {"code": "internal", "message": "parse binary: ..."}}.
+ */
+function patchConnectEndStream(response: Response): void {
+  patchBodyWrites(response, (chunk) => {
+    if (!(chunk instanceof Uint8Array) || chunk.length < 5 || chunk[0] !== 0x02) return chunk;
+    const text = Buffer.from(chunk.subarray(5)).toString("utf8");
+    if (!text.includes('"code":"internal"') || !CLIENT_MISTAKES.some((prefix) => text.includes(`"message":"${prefix}`))) return chunk;
+    const fixed = Buffer.from(text.replace('"code":"internal"', '"code":"invalid_argument"'));
+    const frame = Buffer.alloc(5 + fixed.length);
+    frame[0] = 0x02;
+    frame.writeUInt32BE(fixed.length, 1);
+    fixed.copy(frame, 5);
+    return frame;
+  });
 }
 
 function patchBodyWrites(response: Response, rewrite: (chunk: unknown) => unknown): void {
