@@ -170,3 +170,32 @@ describe("SubscribeNotes heartbeats", () => {
     expect(subscription.received.map((stored) => stored.note?.message)).toEqual(["live"]);
   });
 });
+
+describe("bounds on notes", () => {
+  it("keeps NOTES_PER_LOCATION notes per location, dropping the oldest", async () => {
+    const small = createTestApp({ notesPerLocation: 5 });
+    try {
+      const smallNotes = clientFor(RouteNotesService, inMemoryTransport(small));
+      for (let i = 0; i < 8; i++) await smallNotes.postNote(note(3, 3, `kept? ${i}`));
+      await smallNotes.postNote(note(4, 4, "elsewhere"));
+      const history = await small.storage.notes.listIn({ minLatitude: 3, maxLatitude: 4, minLongitude: 3, maxLongitude: 4 });
+      expect(history.map((record) => record.message)).toEqual(["kept? 3", "kept? 4", "kept? 5", "kept? 6", "kept? 7", "elsewhere"]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("replays a history longer than a stream may buffer, page by page, then goes live", async () => {
+    // 12,000 notes over 100 points: more than the 10,000 a stream may fall behind.
+    for (let i = 0; i < 12_000; i++) {
+      await app.storage.notes.add({ latitude: 10 + (i % 100), longitude: 10, message: `old ${i}`, createdAt: i });
+    }
+    const sub = subscribe({ scope: { case: "area", value: { lo: point(10, 10), hi: point(110, 10) } } });
+    await eventually(() => sub.received.length === 12_000, 20_000, "the whole history");
+    await notes.postNote(note(50, 10, "live"));
+    await eventually(() => sub.received.length === 12_001, 5_000, "the live note");
+    expect(sub.received.at(-1)?.note?.message).toBe("live");
+    expect(new Set(sub.received.map((stored) => stored.id)).size).toBe(12_001);
+    await sub.cancel();
+  }, 30_000);
+});

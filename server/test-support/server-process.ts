@@ -18,9 +18,14 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
   // process.execPath: the Node 24 that runs the tests (npm puts it first on PATH).
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", main], { env: { ...process.env, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // The tail only: a long run (soak) logs far more than a test needs to read.
   let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
+  const append = (chunk: Buffer) => {
+    output += chunk;
+    if (output.length > 8 * 1024 * 1024) output = output.slice(-4 * 1024 * 1024);
+  };
+  child.stdout!.on("data", append);
+  child.stderr!.on("data", append);
   // "close", not "exit": the last lines printed are read only once the pipes close.
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {

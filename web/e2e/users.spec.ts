@@ -40,7 +40,7 @@ for (const protocol of ["Connect (JSON)", "Connect (binary)", "gRPC-Web"] as con
     const rows = page.getByRole("list", { name: "Users" }).getByRole("listitem");
     expect(await rows.count()).toBeLessThan(60);
     await page.locator(".virtual-list").evaluate((list) => (list.scrollTop = list.scrollHeight));
-    await expect(page.getByRole("button", { name: /^user10000\s/ })).toBeVisible();
+    await expect(page.getByRole("button", { name: "user10000", exact: true })).toBeVisible();
     await expect(rows.last()).toHaveAttribute("aria-setsize", String(TOTAL));
 
     const network = page.getByRole("table", { name: "Calls" });
@@ -81,9 +81,12 @@ test("pages, cancels, resumes without duplicates, and opens a user's details", a
   await expect(status).toContainText("pages");
 
   await page.locator(".virtual-list").evaluate((list) => (list.scrollTop = 0));
-  await page.getByRole("button", { name: /^user2\s/ }).click();
+  // Signed in as user1: its own email is shown, other users' are not sent.
+  await expect(page.getByRole("button", { name: /^user1\s+user1@example\.test$/ })).toBeVisible();
+  await page.getByRole("button", { name: "user2", exact: true }).click();
   const details = page.getByRole("region", { name: "User details" });
-  await expect(details).toContainText("user2@example.test");
+  await expect(details).toContainText("visible only to this user and admins");
+  await expect(details).not.toContainText("user2@example.test");
   await expect(details.getByRole("heading", { name: "User details" })).toBeFocused();
   await saveScreenshot(page, "user-details");
 });

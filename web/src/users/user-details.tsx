@@ -33,7 +33,8 @@ export function UserDetails({ id, onClose }: { id: string; onClose(): void }) {
           <dt>Username</dt>
           <dd>{user.username}</dd>
           <dt>Email</dt>
-          <dd>{user.email}</dd>
+          {/* The server sends emails only to their owner and to admins. */}
+          <dd>{user.email || <span className="hint">visible only to this user and admins</span>}</dd>
           <dt>Id</dt>
           <dd className="mono">{user.id}</dd>
           <dt>Created</dt>

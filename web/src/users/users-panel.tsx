@@ -63,7 +63,7 @@ export function UsersPanel() {
         renderItem={(user) => (
           <button type="button" className="row-button" onClick={() => setSelected(user.id)} aria-pressed={selected === user.id}>
             <span className="username">{user.username}</span>
-            <span className="email">{user.email}</span>
+            {user.email !== "" && <span className="email">{user.email}</span>}
           </button>
         )}
       />
