@@ -28,6 +28,7 @@ import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
 import { withCors } from "./http/cors.js";
 import { withRequestBodyTimeout } from "./http/request-body-timeout.js";
 import { withUnreadBodyRelease } from "./http/unread-body.js";
+import { withWritesReleasedOnClose } from "./http/closed-response.js";
 import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
 import { createGrpcFastPath, type GrpcFastPath } from "./http/grpc-fast-path.js";
@@ -204,7 +205,7 @@ export function createApp(options: AppOptions = {}): App {
   // Wrapped innermost first: each layer sees the request before the ones inside it.
   const handler = withCors(
     withRequestBodyTimeout(
-      withConnectGetGuard(withTimeoutClamp(withUnreadBodyRelease(withWireStatusFixes(connectHandler))), (refusal) => {
+      withConnectGetGuard(withTimeoutClamp(withUnreadBodyRelease(withWritesReleasedOnClose(withWireStatusFixes(connectHandler)))), (refusal) => {
         const { peer, httpVersion } = transportOf(refusal.request);
         logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] });
       }),

@@ -11,18 +11,29 @@ export async function* streamUntilDone<T>(
   start: (queue: AsyncQueue<T>) => () => void,
 ): AsyncGenerator<T> {
   const queue = createAsyncQueue<T>();
+  let cleanup: (() => void) | undefined;
+  const release = () => {
+    const run = cleanup;
+    cleanup = undefined;
+    run?.();
+  };
   // A generator parked on an empty queue never sees return(), so cancellation must end the
   // queue. Its reason is the status the client gets where it is still listening: the
-  // deadline's DEADLINE_EXCEEDED, or UNAVAILABLE when the server shuts down.
-  const stop = () => queue.fail(ConnectError.from(context.signal.reason, Code.Canceled));
+  // deadline's DEADLINE_EXCEEDED, or UNAVAILABLE when the server shuts down. The sources are
+  // released at once too, not only when the generator finishes: a transport stuck writing
+  // to a dead connection might never resume it.
+  const stop = () => {
+    queue.fail(ConnectError.from(context.signal.reason, Code.Canceled));
+    release();
+  };
   context.signal.addEventListener("abort", stop);
-  let cleanup: (() => void) | undefined;
   try {
     cleanup = start(queue);
+    if (context.signal.aborted) stop();
     yield* queue;
   } finally {
     context.signal.removeEventListener("abort", stop);
-    cleanup?.();
+    release();
   }
 }
 
