@@ -104,20 +104,26 @@ async function unaryWorker(kind: number) {
   }
 }
 
-async function subscriptionChurn(kind: number) {
+/** Opens a stream, keeps it for a random while between `minMs` and `maxMs`, hangs up, and again. */
+async function churn(minMs: number, maxMs: number, open: (signal: AbortSignal) => AsyncIterable<unknown>) {
   while (running()) {
-    const notes = createClient(RouteNotesService, transportFor(kind));
     const controller = new AbortController();
-    const lifetime = 1_000 + Math.random() * 9_000;
-    const timer = setTimeout(() => controller.abort(), lifetime);
+    const timer = setTimeout(() => controller.abort(), minMs + Math.random() * (maxMs - minMs));
     try {
-      for await (const _ of notes.subscribeNotes({ scope: { case: "location", value: { latitude: kind, longitude: kind } }, heartbeats: true }, { signal: controller.signal }));
+      for await (const _ of open(controller.signal));
     } catch (error) {
       if (!controller.signal.aborted) count(error);
     }
     clearTimeout(timer);
   }
 }
+
+const subscriptionChurn = (kind: number) =>
+  churn(1_000, 10_000, (signal) =>
+    createClient(RouteNotesService, transportFor(kind)).subscribeNotes({ scope: { case: "location", value: { latitude: kind, longitude: kind } }, heartbeats: true }, { signal }),
+  );
+
+const chatListeners = (kind: number) => churn(2_000, 7_000, (signal) => createClient(ChatRoomService, transportFor(kind)).subscribe({}, { signal }));
 
 async function posters(kind: number) {
   const transport = transportFor(kind);
@@ -132,20 +138,6 @@ async function posters(kind: number) {
     }
     // 8 posters share one identity (the service token): 8 chat messages a second, under RATE_LIMIT_CHAT.
     await sleep(1_000);
-  }
-}
-
-async function chatListeners(kind: number) {
-  while (running()) {
-    const chat = createClient(ChatRoomService, transportFor(kind));
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 2_000 + Math.random() * 5_000);
-    try {
-      for await (const _ of chat.subscribe({}, { signal: controller.signal }));
-    } catch (error) {
-      if (!controller.signal.aborted) count(error);
-    }
-    clearTimeout(timer);
   }
 }
 

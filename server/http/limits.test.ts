@@ -24,17 +24,7 @@ const frame = (payload: Uint8Array, flag = 0) => {
 
 /** A raw gRPC call over h2c, returning the status trailers. */
 function rawGrpc(path: string, body: Uint8Array): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(server.url);
-    session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
-    let status: Record<string, string> = {};
-    stream.on("response", (headers) => (status = { ...status, ...(headers as Record<string, string>) }));
-    stream.on("trailers", (trailers) => (status = { ...status, ...(trailers as Record<string, string>) }));
-    stream.on("close", () => (session.close(), resolve(status)));
-    stream.resume();
-    stream.end(body);
-  });
+  return rawGrpcWith(path, body, {});
 }
 
 describe("limits and bad input", () => {
@@ -147,6 +137,9 @@ describe("limits and bad input", () => {
     const badBase64 = await fetch(`${server.url}/routeguide.RouteGuide/GetFeature?connect=v1&encoding=proto&base64=1&message=a%3Db%3Dc`);
     expect(badBase64.status).toBe(400);
     expect(await badBase64.json()).toMatchObject({ code: "invalid_argument", message: "message: query parameter is not valid base64" });
+    // Refused below the interceptors, and still counted like every other call.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^rpc_calls_total\{method="routeguide\.RouteGuide\/GetFeature",protocol="connect",code="INVALID_ARGUMENT"\} [1-9]/m);
   });
 
   it("HTTP/1.1: after an oversized request is refused, the same connection serves the next call", async () => {
@@ -169,6 +162,7 @@ describe("limits and bad input", () => {
   });
 });
 
+/** A raw gRPC call over h2c with extra headers, returning the status trailers. */
 function rawGrpcWith(path: string, body: Uint8Array, headers: Record<string, string>): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(server.url);
