@@ -16,6 +16,7 @@ import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grp
 import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { createLightHeaders } from "./light-headers.js";
 import { type TransportInfo, transportInfo } from "./transport-info.js";
+import { createStallSweeper, type StallSweeper } from "./stall-sweeper.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
 
@@ -66,12 +67,12 @@ interface CallState {
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = collectRoutes(options.routes, options.interceptors ?? []);
   const defaultReadMaxBytes = options.readMaxBytes ?? 64 * 1024;
-  const bodyTimeoutMs = options.requestBodyTimeoutMs ?? 30_000;
+  const stalls = createStallSweeper(options.requestBodyTimeoutMs ?? 30_000);
   return (stream, headers) => {
     const route = routes.get(headers[":path"] as string);
     if (route === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) return false;
     clampTimeoutHeaders(headers);
-    readRequest(stream, route.readMaxBytes ?? defaultReadMaxBytes, bodyTimeoutMs, (error, bytes) => {
+    readRequest(stream, route.readMaxBytes ?? defaultReadMaxBytes, stalls, (error, bytes) => {
       if (error !== undefined) return sendStatus(stream, error);
       let message: unknown;
       try {
@@ -142,10 +143,10 @@ async function* mapMessages(results: AsyncIterable<unknown>, toMessage: (result:
  * Reads the one message of the request: flag byte 0, 4-byte length, bytes; nothing after it.
  * An announced or received size over the limit is refused at once, and the rest of the body
  * is not read (the stream is reset after the status); a body that stalls is reset after
- * `timeoutMs`. The message is copied into one buffer of its announced size as it arrives, so
+ * `stalls`' timeout. The message is copied into one buffer of its announced size as it arrives, so
  * a million tiny DATA frames cost no more memory than one.
  */
-function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, timeoutMs: number, done: (error: ConnectError | undefined, message?: Uint8Array) => void): void {
+function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, stalls: StallSweeper, done: (error: ConnectError | undefined, message?: Uint8Array) => void): void {
   const prefix = Buffer.alloc(5);
   let message: Buffer | undefined;
   let received = 0;
@@ -153,7 +154,7 @@ function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, timeoutMs:
   const finish = (error: ConnectError | undefined, bytes?: Uint8Array) => {
     if (finished) return;
     finished = true;
-    clearTimeout(timer);
+    unwatch();
     stream.off("data", onData);
     done(error, bytes);
   };
@@ -162,11 +163,11 @@ function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, timeoutMs:
     // The status goes out first (frames leave in order); the reset then tells the client to stop sending.
     if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
   };
-  const timer = setTimeout(() => {
+  const unwatch = stalls.watch(() => {
     finished = true;
     stream.off("data", onData);
     if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
-  }, timeoutMs);
+  });
   const onData = (chunk: Buffer) => {
     let offset = 0;
     if (received < 5) {
@@ -197,7 +198,6 @@ function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, timeoutMs:
     finish(undefined, message);
   });
   stream.on("error", () => finish(new ConnectError("operation was canceled", Code.Canceled)));
-  stream.once("close", () => clearTimeout(timer));
 }
 
 /** One call, from the decoded request to the final status; every exit ends the stream. */

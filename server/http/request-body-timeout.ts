@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { createStallSweeper } from "./stall-sweeper.js";
 
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
@@ -13,14 +14,15 @@ type Handler = (request: Request, response: Response) => void;
  * HTTP/1.1 needs none of this: Node's requestTimeout covers it.
  */
 export function withRequestBodyTimeout(handler: Handler, paths: ReadonlySet<string>, timeoutMs: number): Handler {
+  const stalls = createStallSweeper(timeoutMs);
   return (request, response) => {
     if ("stream" in request && !request.complete && paths.has((request.url ?? "").split("?")[0] as string)) {
       const stream = request.stream;
-      const timer = setTimeout(() => {
+      const unwatch = stalls.watch(() => {
         if (!request.complete && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
-      }, timeoutMs);
-      request.once("end", () => clearTimeout(timer));
-      stream.once("close", () => clearTimeout(timer));
+      });
+      request.once("end", unwatch);
+      stream.once("close", unwatch);
     }
     handler(request, response);
   };

@@ -55,7 +55,9 @@ export function withWireStatusFixes(handler: Handler): Handler {
     if (contentType.startsWith("application/grpc-web")) patchGrpcWebBody(response);
     else if (contentType.startsWith("application/grpc")) patchGrpcHeaders(response);
     else if (contentType.startsWith("application/connect+")) patchConnectEndStream(response);
-    else if (contentType !== "" || request.method === "GET") patchConnectErrorBody(response);
+    // Connect unary: protobuf can fail to parse, and any body can fail to decompress; plain JSON
+    // faults are already answered invalid_argument, so those responses are left unwrapped.
+    else if (contentType.startsWith("application/proto") || request.method === "GET" || isCompressed(request)) patchConnectErrorBody(response);
     handler(request, response);
   };
 }
@@ -174,6 +176,11 @@ function patchBodyWrites(response: Response, rewrite: (chunk: unknown) => unknow
     const fixed = typeof chunk === "function" || chunk === undefined ? chunk : rewrite(chunk);
     return (end as (...args: unknown[]) => Response).call(this, fixed, ...rest);
   } as typeof response.end;
+}
+
+function isCompressed(request: Request): boolean {
+  const encoding = request.headers["content-encoding"];
+  return encoding !== undefined && encoding !== "identity";
 }
 
 function safeDecode(value: string): string | undefined {

@@ -1,4 +1,4 @@
-import type { Interceptor } from "@connectrpc/connect";
+import type { Interceptor, StreamResponse, UnaryResponse } from "@connectrpc/connect";
 import { transportInfoKey } from "../http/transport-info.js";
 import { tooMany } from "./retry-info.js";
 
@@ -10,9 +10,15 @@ import { tooMany } from "./retry-info.js";
  */
 export function limitStreamsPerConnection(max: number): Interceptor {
   const open = new WeakMap<object, number>();
-  return (next) => async (request) => {
+  // Not async: unary calls pass straight through, without another promise per call.
+  return (next) => (request) => {
+    if (request.method.methodKind === "unary") return next(request);
     const connection = request.contextValues.get(transportInfoKey)?.connection;
-    if (request.method.methodKind === "unary" || connection === undefined) return next(request);
+    if (connection === undefined) return next(request);
+    return openStream(connection, () => next(request));
+  };
+
+  async function openStream(connection: object, call: () => Promise<UnaryResponse | StreamResponse>): Promise<UnaryResponse | StreamResponse> {
     const count = open.get(connection) ?? 0;
     if (count >= max) {
       throw tooMany(`this connection already has ${count} open streams, the most allowed; close one or open another connection`, 1_000);
@@ -27,14 +33,14 @@ export function limitStreamsPerConnection(max: number): Interceptor {
       else open.set(connection, left);
     };
     try {
-      const response = await next(request);
+      const response = await call();
       if (!response.stream) return (release(), response);
       return { ...response, message: releasing(response.message, release) };
     } catch (error) {
       release();
       throw error;
     }
-  };
+  }
 }
 
 async function* releasing<T>(messages: AsyncIterable<T>, release: () => void): AsyncIterable<T> {

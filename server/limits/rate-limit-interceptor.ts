@@ -57,14 +57,15 @@ export function limitRates(limits: RateLimits): Interceptor {
     const rate = limits[kind];
     if (rate !== undefined) limiters.set(kind, createRateLimiter(rate));
   }
-  return (next) => async (request) => {
+  // Not async: calls that no limit applies to pass straight through, without another promise.
+  return (next) => (request) => {
     const limited = LIMITED[`${request.service.typeName}/${request.method.name}`];
     const limiter = limited && limiters.get(limited.kind);
     if (limited === undefined || limiter === undefined) return next(request);
     const key = limited.byAddress ? `address:${clientAddress(request.contextValues)}` : clientKey(request.contextValues);
     if (!request.stream) {
       const waitMs = limiter.take(key);
-      if (waitMs > 0) throw tooMany(`too many ${WORDS[limited.kind]} from this client`, waitMs);
+      if (waitMs > 0) return Promise.reject(tooMany(`too many ${WORDS[limited.kind]} from this client`, waitMs));
       return next(request);
     }
     return next({ ...request, message: paced(request, () => limiter.take(key)) } as StreamRequest);
