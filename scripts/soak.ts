@@ -190,23 +190,30 @@ await server.stop("SIGTERM");
 rmSync(dir, { recursive: true, force: true });
 
 const every = Math.max(1, Math.floor(samples.length / 12));
+const shown = samples.filter((_, i) => i % every === 0 || i === samples.length - 1);
 console.log("\n| minute | RSS MiB | heap MiB | open fds | handles | note subscribers | chat subscribers | open streams | calls |");
 console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const s of [...samples.filter((_, i) => i % every === 0), samples.at(-1)!, { ...after, minute: after.minute }]) {
+for (const s of [...shown, after]) {
   console.log(`| ${s.minute} | ${s.rssMiB} | ${s.heapMiB} | ${s.fds} | ${s.handles} | ${s.noteSubscribers} | ${s.chatSubscribers} | ${s.openStreams} | ${s.calls} |`);
 }
 console.log(`(last row: ${(IDLE_TIMEOUT_MS + 5_000) / 1000} s after the load stopped)\n`);
 for (const [error, times] of errors) console.log(`client saw ${times} × ${error}`);
 
-const steady = samples.slice(Math.floor(samples.length / 5));
-const rssGrowth = (steady.at(-1)!.rssMiB - steady[0]!.rssMiB) / steady[0]!.rssMiB;
+// Memory is judged on the loaded samples after the first fifth (warm-up), if there are enough.
+const loaded = samples.slice(1);
+const steady = loaded.slice(Math.floor(loaded.length / 5));
+const rssGrowth = steady.length >= 3 ? (steady.at(-1)!.rssMiB - steady[0]!.rssMiB) / steady[0]!.rssMiB : undefined;
 const problems = [
   after.noteSubscribers !== 0 && `note subscribers ${after.noteSubscribers} after the load`,
   after.chatSubscribers !== 0 && `chat subscribers ${after.chatSubscribers} after the load`,
   after.openStreams !== 0 && `${after.openStreams} streams open after the load`,
   after.fds > idle.fds + 5 && `open fds ${after.fds}, idle was ${idle.fds}`,
-  rssGrowth > 0.25 && `RSS grew ${Math.round(rssGrowth * 100)}% after warm-up`,
+  rssGrowth !== undefined && rssGrowth > 0.25 && `RSS grew ${Math.round(rssGrowth * 100)}% after warm-up`,
 ].filter(Boolean);
-console.log(`RSS after warm-up: ${steady[0]!.rssMiB} -> ${steady.at(-1)!.rssMiB} MiB (${Math.round(rssGrowth * 100)}%)`);
+console.log(
+  rssGrowth === undefined
+    ? "RSS: too short a run to judge growth (fewer than 3 samples after warm-up)"
+    : `RSS after warm-up: ${steady[0]!.rssMiB} -> ${steady.at(-1)!.rssMiB} MiB (${Math.round(rssGrowth * 100)}%)`,
+);
 for (const problem of problems) console.log(`PROBLEM ${problem}`);
 process.exit(problems.length === 0 ? 0 : 1);
