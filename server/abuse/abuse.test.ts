@@ -56,6 +56,14 @@ afterAll(async () => {
   expect(code).toBe(0);
 }, 30_000);
 
+/** How long the victim's correct login takes from `address`, in ms. */
+async function timedLogin(address: string): Promise<number> {
+  const started = performance.now();
+  const session = await usersFrom(server.url, address).login({ username: "victim", password: "correct horse battery" });
+  expect(session.user?.username).toBe("victim");
+  return performance.now() - started;
+}
+
 async function underAttack<T>(attack: () => Promise<T>): Promise<T> {
   const client = legitimateClient(server.url);
   const result = await attack();
@@ -117,36 +125,42 @@ describe("abuse of a real server process", () => {
 
   it("parallel password guessing is serialised per username and address, and the victim logs in from elsewhere", async () => {
     await underAttack(async () => {
+      const alone = await timedLogin("127.0.0.5");
       const attacker = usersFrom(server.url, "127.0.0.4");
+      const started = performance.now();
       const guesses = await Promise.all(
         Array.from({ length: 80 }, (_, i) => attacker.login({ username: "victim", password: `guess ${i}` }).then(() => undefined, ConnectError.from)),
       );
+      const elapsed = performance.now() - started;
       const checked = guesses.filter((error) => error?.code === Code.Unauthenticated).length;
-      // 3 free attempts and one more; the rest refused with a retry hint, no password checked.
-      expect(checked).toBeLessThanOrEqual(4);
+      // 3 free attempts and one more, then one per elapsed delay (250 ms, doubling): sequential
+      // guessing's pace, however many are sent at once. The rest are refused with a retry hint.
+      let windows = 0;
+      while (250 * (2 ** (windows + 1) - 1) <= elapsed) windows++;
+      expect(checked).toBeLessThanOrEqual(4 + windows);
       const refused = guesses.filter((error) => error?.code === Code.ResourceExhausted);
-      expect(refused.length).toBeGreaterThanOrEqual(76);
+      expect(refused.length).toBeGreaterThanOrEqual(80 - 4 - windows);
       expect(retryDelayMs(refused[0]!)).toBeGreaterThan(0);
-      const started = performance.now();
-      const session = await usersFrom(server.url, "127.0.0.5").login({ username: "victim", password: "correct horse battery" });
-      expect(session.user?.username).toBe("victim");
-      expect(performance.now() - started).toBeLessThan(LEGITIMATE_MAX_MS);
+      // The victim, from their own address, is not held up.
+      expect(await timedLogin("127.0.0.5")).toBeLessThan(alone * 3 + 500);
     });
   });
 
   it("a burst of logins cannot queue in front of another client's login", async () => {
     await underAttack(async () => {
+      const alone = await timedLogin("127.0.0.7");
       const attacker = usersFrom(server.url, "127.0.0.6");
       const burst = Promise.all(
         Array.from({ length: 40 }, (_, i) => attacker.login({ username: `nobody${i}`, password: "whatever pw" }).then(() => undefined, ConnectError.from)),
       );
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const started = performance.now();
-      await usersFrom(server.url, "127.0.0.7").login({ username: "victim", password: "correct horse battery" });
-      const waited = performance.now() - started;
+      const waited = await timedLogin("127.0.0.7");
       const results = await burst;
       expect(results.filter((error) => error?.code === Code.ResourceExhausted).length).toBeGreaterThan(20);
-      expect(waited).toBeLessThan(LEGITIMATE_MAX_MS);
+      // At most 2 running and 4 queued from the attacker are ahead: about 4 hash times, where 40
+      // unbounded logins on libuv's 4 threads made it 10 or more. Relative to a login alone just
+      // before, so a busy machine slows both alike.
+      expect(waited).toBeLessThan(alone * 5 + 500);
     });
   });
 
