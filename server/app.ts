@@ -4,7 +4,7 @@ import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import { serveMetrics } from "./observability/metrics-endpoint.js";
 import { logRefusal, observeCalls } from "./observability/observe-calls.js";
-import { withConnectGetGuard } from "./http/connect-get-guard.js";
+import { type Refusal, withConnectGetGuard } from "./http/connect-get-guard.js";
 import { type TransportInfo, transportInfo, transportInfoKey } from "./http/transport-info.js";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
@@ -202,18 +202,20 @@ export function createApp(options: AppOptions = {}): App {
     contextValues: (request) => contextValues(transportOf(request)),
     fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
   });
-  // Wrapped innermost first: each layer sees the request before the ones inside it.
-  const handler = withCors(
-    withRequestBodyTimeout(
-      withConnectGetGuard(withTimeoutClamp(withUnreadBodyRelease(withWritesReleasedOnClose(withWireStatusFixes(connectHandler)))), (refusal) => {
-        const { peer, httpVersion } = transportOf(refusal.request);
-        logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] });
-      }),
-      singleMessagePaths(served),
-      requestBodyTimeoutMs,
-    ),
-    { allowedOrigins: options.corsOrigins },
-  );
+  const logRefused = (refusal: Refusal) => {
+    const { peer, httpVersion } = transportOf(refusal.request);
+    logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] });
+  };
+  // The HTTP layers around connect-node, from the inside out (each sees the request before the
+  // layers it wraps): wire status fixes, release of dead and early-answered calls, deadline
+  // clamp, the Connect GET guard, the HTTP/2 body timeout, then CORS.
+  let http = withWireStatusFixes(connectHandler);
+  http = withWritesReleasedOnClose(http);
+  http = withUnreadBodyRelease(http);
+  http = withTimeoutClamp(http);
+  http = withConnectGetGuard(http, logRefused);
+  http = withRequestBodyTimeout(http, singleMessagePaths(served), requestBodyTimeoutMs);
+  const handler = withCors(http, { allowedOrigins: options.corsOrigins });
   const claimStream =
     options.grpcFastPath === false
       ? undefined
