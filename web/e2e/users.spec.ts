@@ -65,7 +65,11 @@ test("pages, cancels, resumes without duplicates, and opens a user's details", a
   // Hold each ListUsers call a moment, so that Cancel finds the load still running however fast
   // the machine; "Load all" continues in pages of 1,000 after the 200 rows already shown.
   const listUsers = "**/userservice.UserService/ListUsers";
-  await page.route(listUsers, async (route) => (await new Promise((resolve) => setTimeout(resolve, 500)), route.continue()));
+  await page.route(listUsers, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Cancel may have aborted the request meanwhile; then there is nothing to continue.
+    await route.continue().catch(() => undefined);
+  });
   await page.getByRole("button", { name: "Load all" }).click();
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(status).toHaveAttribute("data-state", "canceled");
