@@ -45,8 +45,7 @@ import { limitStreamsPerConnection } from "./limits/connection-streams.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, registerWithSizeLimits } from "./limits/message-size.js";
 import { DEFAULT_RATE_LIMITS, limitRates, type RateLimits } from "./limits/rate-limit-interceptor.js";
 import { withTimeoutClamp } from "./http/timeout-clamp.js";
-import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
+import type { NodeRequest } from "./http/node-handler.js";
 import { createUserService } from "./users/user-service.js";
 
 export { DEFAULT_MAX_MESSAGE_BYTES } from "./limits/message-size.js";
@@ -192,7 +191,7 @@ export function createApp(options: AppOptions = {}): App {
 
   const contextValues = (info: TransportInfo) => createContextValues().set(transportInfoKey, info);
   // HTTP/2 requests: the session is the connection (each request's socket is a proxy of its own).
-  const transportOf = (request: IncomingMessage | Http2ServerRequest) =>
+  const transportOf = (request: NodeRequest) =>
     "stream" in request
       ? transportInfo(request.httpVersion, request.stream.session?.socket, request.stream.session)
       : transportInfo(request.httpVersion, request.socket, request.socket);
@@ -220,8 +219,6 @@ export function createApp(options: AppOptions = {}): App {
     options.grpcFastPath === false
       ? undefined
       : createGrpcFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, requestBodyTimeoutMs, shutdownSignal: shutdown.signal, contextValues });
-
-
 
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;

@@ -2,22 +2,21 @@ import * as http2 from "node:http2";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PointSchema } from "../../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService, SubscribeNotesRequestSchema } from "../../gen/routeguide/route_notes_pb.js";
+import { envelope } from "../lib/envelope.js";
 import { retryDelayMs } from "../limits/retry-info.js";
 import { spawnServer, type ServerProcess } from "../test-support/server-process.js";
 import {
   closedWithin,
-  create,
-  grpcFrame,
   legitimateClient,
   rawGrpcStream,
   slowHeaders,
   stalledBody,
-  toBinary,
   usersFrom,
   vitals,
 } from "./attack-tools.js";
@@ -192,7 +191,7 @@ describe("abuse of a real server process", () => {
       const request = toBinary(SubscribeNotesRequestSchema, create(SubscribeNotesRequestSchema, { scope: { case: "location", value: create(PointSchema, { latitude: 2, longitude: 2 }) }, heartbeats: true }));
       const streams = Array.from({ length: 130 }, () => {
         const call = rawGrpcStream(session, "/routeguide.RouteNotesService/SubscribeNotes");
-        call.stream.end(grpcFrame(request));
+        call.stream.end(envelope(request));
         return call;
       });
       // The refused ones end at once with RESOURCE_EXHAUSTED; the others stay open.

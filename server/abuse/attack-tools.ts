@@ -1,7 +1,5 @@
-import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
@@ -106,15 +104,6 @@ export function stalledBody(port: number): net.Socket {
   return socket;
 }
 
-/** One gRPC length-prefixed frame. */
-export function grpcFrame(message: Uint8Array, flags = 0): Buffer {
-  const frame = Buffer.alloc(5 + message.length);
-  frame[0] = flags;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
-  return frame;
-}
-
 /** Opens a raw HTTP/2 gRPC stream; resolves with its response headers and trailers when it ends. */
 export function rawGrpcStream(session: http2.ClientHttp2Session, path: string, contentType = "application/grpc") {
   const stream = session.request({ ":method": "POST", ":path": path, "content-type": contentType, te: "trailers" });
@@ -136,5 +125,3 @@ export function rawGrpcStream(session: http2.ClientHttp2Session, path: string, c
   });
   return { stream, result };
 }
-
-export { create, toBinary, http };

@@ -1,10 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-type Handler = (request: Request, response: Response) => void;
-
+import type { NodeHandler } from "./node-handler.js";
 /**
  * connect-node writes a stream's messages and, when a write says the buffer is full, waits for
  * "drain" or "error". If the client's connection dies at that moment, Node's HTTP/1.1 response
@@ -14,7 +8,7 @@ type Handler = (request: Request, response: Response) => void;
  * waiting write resumes, the next one fails because the response is destroyed, and the call
  * ends and releases what it held. Harmless when nothing waits.
  */
-export function withWritesReleasedOnClose(handler: Handler): Handler {
+export function withWritesReleasedOnClose(handler: NodeHandler): NodeHandler {
   return (request, response) => {
     response.once("close", () => response.emit("drain"));
     handler(request, response);

@@ -1,17 +1,11 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-type Handler = (request: Request, response: Response) => void;
-
+import type { NodeHandler, NodeRequest } from "./node-handler.js";
 /** What the guard refused, for the call log and metrics (the interceptors never saw the call). */
 export interface Refusal {
   method: string;
   protocol: string;
   code: "INVALID_ARGUMENT";
   message: string;
-  request: Request;
+  request: NodeRequest;
 }
 
 /** Base64 in either alphabet, padding only at the end (connect's decoder reads other forms as garbage). */
@@ -23,7 +17,7 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
  * with no log line or metric. It is answered here as connect-node answers other malformed
  * input (400, invalid_argument), and reported to `onRefused`.
  */
-export function withConnectGetGuard(handler: Handler, onRefused: (refusal: Refusal) => void): Handler {
+export function withConnectGetGuard(handler: NodeHandler, onRefused: (refusal: Refusal) => void): NodeHandler {
   return (request, response) => {
     if (request.method === "GET" && request.url?.includes("base64=1")) {
       const url = new URL(request.url, "http://localhost");

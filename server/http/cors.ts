@@ -1,10 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { NodeHandler } from "./node-handler.js";
 import { cors as connectCors } from "@connectrpc/connect";
-
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-type Handler = (request: Request, response: Response) => void;
 
 export interface CorsOptions {
   /**
@@ -24,7 +19,7 @@ export interface CorsOptions {
  * Cross-origin access for browser clients. Allowed and exposed headers come from connect's
  * `cors` lists, so grpc-status and grpc-message reach browser clients on errors too.
  */
-export function withCors(handler: Handler, options: CorsOptions = {}): Handler {
+export function withCors(handler: NodeHandler, options: CorsOptions = {}): NodeHandler {
   const origins = new Set(options.allowedOrigins ?? []);
   const allowedHeaders = [...connectCors.allowedHeaders, ...(options.extraAllowedHeaders ?? ["Authorization", "X-Request-Id"])].join(", ");
   const exposedHeaders = [...connectCors.exposedHeaders, ...(options.extraExposedHeaders ?? ["X-Request-Id"])].join(", ");

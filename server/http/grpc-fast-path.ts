@@ -14,6 +14,8 @@ import {
 } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { envelope } from "../lib/envelope.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createLightHeaders } from "./light-headers.js";
 import { type TransportInfo, transportInfo } from "./transport-info.js";
 import { createStallSweeper, type StallSweeper } from "./stall-sweeper.js";
@@ -66,7 +68,7 @@ interface CallState {
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = collectRoutes(options.routes, options.interceptors ?? []);
-  const defaultReadMaxBytes = options.readMaxBytes ?? 64 * 1024;
+  const defaultReadMaxBytes = options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const stalls = createStallSweeper(options.requestBodyTimeoutMs ?? 30_000);
   return (stream, headers) => {
     const route = routes.get(headers[":path"] as string);
@@ -314,14 +316,6 @@ function headersOf(headers: IncomingHttpHeaders): Headers {
 }
 
 
-function frameOf(bytes: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(5 + bytes.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(bytes.length, 1);
-  frame.set(bytes, 5);
-  return frame;
-}
-
 /** Headers, the one message and the OK trailers, in as few writes as HTTP/2 allows. */
 function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: Headers, bytes: Uint8Array): void {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return;
@@ -332,7 +326,7 @@ function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: 
   trailer.forEach((value, name) => (trailers[name] = value));
   stream.respond(headers, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers(trailers));
-  stream.end(frameOf(bytes));
+  stream.end(envelope(bytes));
 }
 
 /**
@@ -351,7 +345,7 @@ function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Arr
     stream.cork();
     process.nextTick(() => stream.uncork());
   }
-  return stream.write(frameOf(bytes));
+  return stream.write(envelope(bytes));
 }
 
 /**

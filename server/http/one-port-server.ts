@@ -1,20 +1,17 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import type { NodeHandler } from "./node-handler.js";
 
 /** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
-type Handler = (
-  request: http.IncomingMessage | http2.Http2ServerRequest,
-  response: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
 
 export type ClaimStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
 
 export interface OnePortServerOptions {
   /** Serves every request, whatever the HTTP version. */
-  handler: Handler;
+  handler: NodeHandler;
   /**
    * Sees each HTTP/2 stream before Node's compatibility layer turns it into a request for
    * `handler`; returning true claims the stream (it is then served entirely by the caller).

@@ -1,10 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { constants } from "node:http2";
+import type { NodeHandler } from "./node-handler.js";
 import { createStallSweeper } from "./stall-sweeper.js";
-
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-type Handler = (request: Request, response: Response) => void;
 
 /**
  * Resets an HTTP/2 stream whose request body has not ended `timeoutMs` after it began, for the
@@ -13,7 +9,7 @@ type Handler = (request: Request, response: Response) => void;
  * Client-streaming and bidi calls are left alone: their requests are meant to stay open.
  * HTTP/1.1 needs none of this: Node's requestTimeout covers it.
  */
-export function withRequestBodyTimeout(handler: Handler, paths: ReadonlySet<string>, timeoutMs: number): Handler {
+export function withRequestBodyTimeout(handler: NodeHandler, paths: ReadonlySet<string>, timeoutMs: number): NodeHandler {
   const stalls = createStallSweeper(timeoutMs);
   return (request, response) => {
     if ("stream" in request && !request.complete && paths.has((request.url ?? "").split("?")[0] as string)) {

@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http";
+import type { NodeHandler } from "./node-handler.js";
 
 /**
  * The longest delay Node's timers can wait (2^31-1 ms, about 24.8 days). A longer one fires
@@ -30,11 +30,9 @@ export function clampTimeoutHeaders(headers: IncomingHttpHeaders): void {
 }
 
 /** clampTimeoutHeaders for every request, ahead of connect-node. */
-export function withTimeoutClamp<Handler extends (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => void>(
-  handler: Handler,
-): Handler {
-  return ((request, response) => {
+export function withTimeoutClamp(handler: NodeHandler): NodeHandler {
+  return (request, response) => {
     clampTimeoutHeaders(request.headers);
     handler(request, response);
-  }) as Handler;
+  };
 }

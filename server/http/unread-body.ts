@@ -1,10 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
-
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-type Handler = (request: Request, response: Response) => void;
-
+import type { IncomingMessage } from "node:http";
+import { constants } from "node:http2";
+import type { NodeHandler } from "./node-handler.js";
 export interface UnreadBodyOptions {
   /** HTTP/1.1: most bytes read and thrown away after an early answer; past it the connection is closed. Default: 16 MiB. */
   maxDrainBytes?: number;
@@ -21,7 +17,7 @@ export interface UnreadBodyOptions {
  * instead would make the client's write fail before it reads the answer); HTTP/2 resets the
  * stream with NO_ERROR, which tells a gRPC client to stop sending.
  */
-export function withUnreadBodyRelease(handler: Handler, options: UnreadBodyOptions = {}): Handler {
+export function withUnreadBodyRelease(handler: NodeHandler, options: UnreadBodyOptions = {}): NodeHandler {
   const maxDrainBytes = options.maxDrainBytes ?? 16 * 1024 * 1024;
   return (request, response) => {
     // Taken now: by the time the response has finished, Node has detached it from the request.

@@ -1,10 +1,6 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-type Handler = (request: Request, response: Response) => void;
-
+import type { OutgoingHttpHeaders } from "node:http";
+import { envelope } from "../lib/envelope.js";
+import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 /**
  * How connect-node words request faults that are the caller's, which it answers INTERNAL
  * before any interceptor runs: a message that is not valid protobuf, a compressed message the
@@ -14,13 +10,17 @@ const CLIENT_MISTAKES = [
   "parse binary:",
   "received compressed envelope, but do not know how to decompress",
   "decompression failed",
-  "protocol error: received compressed message without grpc-encoding",
 ];
 const GRPC_INTERNAL = "13";
 const GRPC_INVALID_ARGUMENT = "3";
 
 export function isClientMistake(message: string): boolean {
   return CLIENT_MISTAKES.some((prefix) => message.startsWith(prefix));
+}
+
+/** Whether a Connect error's JSON text carries one of CLIENT_MISTAKES as its message. */
+function jsonNamesClientMistake(text: string): boolean {
+  return CLIENT_MISTAKES.some((prefix) => text.includes(`"message":"${prefix}`));
 }
 
 /**
@@ -49,7 +49,7 @@ export function encodeGrpcMessage(message: string): string {
  *   are answered INVALID_ARGUMENT, in gRPC headers and trailers, in gRPC-Web trailer frames,
  *   in Connect error bodies (GET included) and in Connect streams' end-of-stream messages.
  */
-export function withWireStatusFixes(handler: Handler): Handler {
+export function withWireStatusFixes(handler: NodeHandler): NodeHandler {
   return (request, response) => {
     const contentType = String(request.headers["content-type"] ?? "");
     if (contentType.startsWith("application/grpc-web")) patchGrpcWebBody(response);
@@ -62,14 +62,14 @@ export function withWireStatusFixes(handler: Handler): Handler {
   };
 }
 
-function patchGrpcHeaders(response: Response): void {
+function patchGrpcHeaders(response: NodeResponse): void {
   const writeHead = response.writeHead;
-  response.writeHead = function (this: Response, status: number, ...rest: unknown[]) {
+  response.writeHead = function (this: NodeResponse, status: number, ...rest: unknown[]) {
     for (const arg of rest) if (typeof arg === "object" && arg !== null) fixGrpcStatus(arg as OutgoingHttpHeaders);
-    return (writeHead as (...args: unknown[]) => Response).call(this, status, ...rest);
+    return (writeHead as (...args: unknown[]) => NodeResponse).call(this, status, ...rest);
   } as typeof response.writeHead;
   const addTrailers = response.addTrailers;
-  response.addTrailers = function (this: Response, trailers: OutgoingHttpHeaders) {
+  response.addTrailers = function (this: NodeResponse, trailers: OutgoingHttpHeaders) {
     fixGrpcStatus(trailers);
     return addTrailers.call(this as never, trailers as never);
   } as typeof response.addTrailers;
@@ -87,18 +87,13 @@ function fixGrpcStatus(headers: OutgoingHttpHeaders): void {
 }
 
 /** gRPC-Web carries trailers in a body frame whose flag byte is 0x80. */
-function patchGrpcWebBody(response: Response): void {
+function patchGrpcWebBody(response: NodeResponse): void {
   const rewrite = (chunk: unknown): unknown => {
     if (!(chunk instanceof Uint8Array) || chunk[0] !== 0x80) return chunk;
     const text = Buffer.from(chunk.subarray(5)).toString("latin1");
     const message = safeDecode(/^grpc-message: ?(.*?)\r?$/m.exec(text)?.[1] ?? "");
     if (!/^grpc-status: ?13\r?$/m.test(text) || message === undefined || !isClientMistake(message)) return chunk;
-    const fixed = Buffer.from(text.replace(/^grpc-status: ?13/m, `grpc-status: ${GRPC_INVALID_ARGUMENT}`), "latin1");
-    const frame = Buffer.alloc(5 + fixed.length);
-    frame[0] = 0x80;
-    frame.writeUInt32BE(fixed.length, 1);
-    fixed.copy(frame, 5);
-    return frame;
+    return envelope(Buffer.from(text.replace(/^grpc-status: ?13/m, `grpc-status: ${GRPC_INVALID_ARGUMENT}`), "latin1"), 0x80);
   };
   patchBodyWrites(response, rewrite);
 }
@@ -108,31 +103,31 @@ function patchGrpcWebBody(response: Response): void {
  * after a head that already states status 500 and the length: the head and body of a 500
  * are held until the end shows whether they need correcting. Errors are small.
  */
-function patchConnectErrorBody(response: Response): void {
-  const writeHead = response.writeHead as (...args: unknown[]) => Response;
+function patchConnectErrorBody(response: NodeResponse): void {
+  const writeHead = response.writeHead as (...args: unknown[]) => NodeResponse;
   const write = response.write as (...args: unknown[]) => boolean;
-  const end = response.end as (...args: unknown[]) => Response;
+  const end = response.end as (...args: unknown[]) => NodeResponse;
   let heldHead: unknown[] | undefined;
   const heldBody: Buffer[] = [];
-  response.writeHead = function (this: Response, ...args: unknown[]) {
+  response.writeHead = function (this: NodeResponse, ...args: unknown[]) {
     if (args[0] !== 500) return writeHead.apply(this, args);
     heldHead = args;
     return this;
   } as typeof response.writeHead;
-  response.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+  response.write = function (this: NodeResponse, chunk: unknown, ...rest: unknown[]) {
     if (heldHead === undefined) return write.call(this, chunk, ...rest);
     heldBody.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
     const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
     if (callback) process.nextTick(callback);
     return true;
   } as typeof response.write;
-  response.end = function (this: Response, ...args: unknown[]) {
+  response.end = function (this: NodeResponse, ...args: unknown[]) {
     if (heldHead === undefined) return end.apply(this, args);
     if (args[0] instanceof Uint8Array || typeof args[0] === "string") heldBody.push(Buffer.from(args.shift() as Uint8Array));
     let body = Buffer.concat(heldBody);
     let status = 500;
     const text = body.toString("utf8");
-    if (CLIENT_MISTAKES.some((prefix) => text.includes(`"message":"${prefix}`))) {
+    if (jsonNamesClientMistake(text)) {
       status = 400;
       body = Buffer.from(text.replace('"code":"internal"', '"code":"invalid_argument"'));
     }
@@ -152,33 +147,28 @@ function patchConnectErrorBody(response: Response): void {
  * Connect streams end with a message flagged 0x02 whose JSON holds the error, in the body of
  * a 200 response: {"error": {"code": "internal", "message": "parse binary: ..."}}.
  */
-function patchConnectEndStream(response: Response): void {
+function patchConnectEndStream(response: NodeResponse): void {
   patchBodyWrites(response, (chunk) => {
     if (!(chunk instanceof Uint8Array) || chunk.length < 5 || chunk[0] !== 0x02) return chunk;
     const text = Buffer.from(chunk.subarray(5)).toString("utf8");
-    if (!text.includes('"code":"internal"') || !CLIENT_MISTAKES.some((prefix) => text.includes(`"message":"${prefix}`))) return chunk;
-    const fixed = Buffer.from(text.replace('"code":"internal"', '"code":"invalid_argument"'));
-    const frame = Buffer.alloc(5 + fixed.length);
-    frame[0] = 0x02;
-    frame.writeUInt32BE(fixed.length, 1);
-    fixed.copy(frame, 5);
-    return frame;
+    if (!text.includes('"code":"internal"') || !jsonNamesClientMistake(text)) return chunk;
+    return envelope(Buffer.from(text.replace('"code":"internal"', '"code":"invalid_argument"')), 0x02);
   });
 }
 
-function patchBodyWrites(response: Response, rewrite: (chunk: unknown) => unknown): void {
+function patchBodyWrites(response: NodeResponse, rewrite: (chunk: unknown) => unknown): void {
   const write = response.write;
   const end = response.end;
-  response.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+  response.write = function (this: NodeResponse, chunk: unknown, ...rest: unknown[]) {
     return (write as (...args: unknown[]) => boolean).call(this, rewrite(chunk), ...rest);
   } as typeof response.write;
-  response.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
+  response.end = function (this: NodeResponse, chunk?: unknown, ...rest: unknown[]) {
     const fixed = typeof chunk === "function" || chunk === undefined ? chunk : rewrite(chunk);
-    return (end as (...args: unknown[]) => Response).call(this, fixed, ...rest);
+    return (end as (...args: unknown[]) => NodeResponse).call(this, fixed, ...rest);
   } as typeof response.end;
 }
 
-function isCompressed(request: Request): boolean {
+function isCompressed(request: NodeRequest): boolean {
   const encoding = request.headers["content-encoding"];
   return encoding !== undefined && encoding !== "identity";
 }

@@ -90,14 +90,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         insertUserRow(user);
       },
       async insertMany(users: readonly UserRecord[]) {
-        db.exec("BEGIN");
-        try {
+        inTransaction(db, () => {
           for (const user of users) insertUserRow(user);
-          db.exec("COMMIT");
-        } catch (error) {
-          db.exec("ROLLBACK");
-          throw error;
-        }
+        });
       },
       async get(id: string) {
         const row = selectUser.get(id);
@@ -119,20 +114,17 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     notes: {
       async add(note, options = {}) {
         const { keepPerLocation } = options;
-        if (keepPerLocation === undefined) {
-          const result = insertNote.run(note.latitude, note.longitude, note.message, note.createdAt);
-          return { ...note, id: BigInt(result.lastInsertRowid) };
-        }
-        db.exec("BEGIN");
-        try {
-          const result = insertNote.run(note.latitude, note.longitude, note.message, note.createdAt);
-          trimNotes.run(note.latitude, note.longitude, note.latitude, note.longitude, keepPerLocation);
-          db.exec("COMMIT");
-          return { ...note, id: BigInt(result.lastInsertRowid) };
-        } catch (error) {
-          db.exec("ROLLBACK");
-          throw error;
-        }
+        const insert = () => BigInt(insertNote.run(note.latitude, note.longitude, note.message, note.createdAt).lastInsertRowid);
+        // With a retention bound, the insert and the trim of that location's oldest notes are one transaction.
+        const id =
+          keepPerLocation === undefined
+            ? insert()
+            : inTransaction(db, () => {
+                const inserted = insert();
+                trimNotes.run(note.latitude, note.longitude, note.latitude, note.longitude, keepPerLocation);
+                return inserted;
+              });
+        return { ...note, id };
       },
       async listIn(area: NoteArea, afterId = 0n, limit = -1) {
         const rows = selectNotesIn.all(
@@ -161,15 +153,23 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
 function migrate(db: DatabaseSync): void {
   const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
   for (let version = row.user_version; version < MIGRATIONS.length; version++) {
-    db.exec("BEGIN");
-    try {
+    inTransaction(db, () => {
       db.exec(MIGRATIONS[version] as string);
       db.exec(`PRAGMA user_version = ${version + 1}`);
-      db.exec("COMMIT");
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
+    });
+  }
+}
+
+/** Runs `work` in one transaction: committed if it returns, rolled back if it throws. */
+function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec("BEGIN");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
   }
 }
 
