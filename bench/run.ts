@@ -63,7 +63,7 @@ const root = new URL("..", import.meta.url).pathname;
 
 async function seededDatabase(name: string, users: number): Promise<string> {
   const url = `sqlite:${join(scratch, name)}`;
-  const storage = openStorage(url);
+  const storage = await openStorage(url);
   await seedUsers(storage.users, { count: users, prefix: "user" });
   await storage.close();
   return url;

@@ -9,7 +9,7 @@ if (!Number.isInteger(count) || count <= 0) {
   console.error("usage: npm run seed:users -- COUNT [USERNAME_PREFIX]");
   process.exit(2);
 }
-const storage = openStorage(process.env.DATABASE_URL || undefined);
+const storage = await openStorage(process.env.DATABASE_URL || undefined);
 const started = performance.now();
 await seedUsers(storage.users, { count, prefix });
 await storage.close();

@@ -37,7 +37,7 @@ import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
 import { createRouteGuideService } from "./route-guide/route-guide-service.js";
 import { createRouteNotesService } from "./route-guide/route-notes-service.js";
-import { openStorage } from "./storage/open-storage.js";
+import { openEmbeddedStorage } from "./storage/open-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { createUserDirectory } from "./users/user-directory.js";
 import { createPasswordWork } from "./users/password-work.js";
@@ -54,7 +54,10 @@ export { DEFAULT_MAX_MESSAGE_BYTES } from "./limits/message-size.js";
 export const SHUTDOWN_MESSAGE = "server is shutting down; reconnect to another instance or retry shortly";
 
 export interface AppOptions {
-  /** Where data lives, e.g. "sqlite:data/app.db". Default: DEFAULT_DATABASE_URL. Ignored if `storage` is given. */
+  /**
+   * The SQLite database, e.g. "sqlite:data/app.db". Default: DEFAULT_DATABASE_URL. Ignored if `storage` is given;
+   * PostgreSQL is opened asynchronously with openStorage and passed as `storage`.
+   */
   databaseUrl?: string;
   /** An already open storage (tests). */
   storage?: Storage;
@@ -137,7 +140,7 @@ function singleMessagePaths(services: readonly DescService[]): Set<string> {
 
 /** Builds the services and their dependencies; listening on a port is the caller's business. */
 export function createApp(options: AppOptions = {}): App {
-  const storage = options.storage ?? openStorage(options.databaseUrl);
+  const storage = options.storage ?? openEmbeddedStorage(options.databaseUrl);
   const features = options.features ?? loadFeatureDb();
   const noteHub = options.noteHub ?? createInProcessHub<NoteEvent>();
   const chatHub = options.chatHub ?? createInProcessHub<ChatMessage>();

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { openStorage } from "../../server/storage/open-storage.js";
+import { openEmbeddedStorage } from "../../server/storage/open-storage.js";
 
 interface Point {
   latitude: number;
@@ -53,7 +53,7 @@ server.addService(routeguide.RouteGuide.service, {
 });
 // ListUsers from the same SQLite database as the project's server, so streams compare like for like.
 if (process.env.DATABASE_URL) {
-  const storage = openStorage(process.env.DATABASE_URL);
+  const storage = openEmbeddedStorage(process.env.DATABASE_URL);
   server.addService(userservice.UserService.service, {
     async listUsers(call: any) {
       const pageSize = Math.min(call.request.page_size || 10, 1000);

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserService } from "../../gen/userservice/user_service_pb.js";
-import { openStorage } from "../storage/open-storage.js";
+import { openEmbeddedStorage } from "../storage/open-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { clientFor, collect, PROTOCOL_MATRIX, startTestServer, type TestServer } from "../test-support/test-server.js";
 
@@ -10,7 +10,7 @@ const reported: unknown[] = [];
 let server: TestServer;
 
 beforeAll(async () => {
-  const real = openStorage("sqlite::memory:");
+  const real = openEmbeddedStorage("sqlite::memory:");
   const broken: Storage = {
     ...real,
     users: {

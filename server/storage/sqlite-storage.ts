@@ -144,6 +144,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         }));
       },
     },
+    async check() {
+      db.prepare("SELECT 1").get();
+    },
     async close() {
       if (db.isOpen) db.close();
     },

@@ -1,10 +1,12 @@
 /**
- * Persistence behind the handlers. SQLite (node:sqlite) is the embedded default; the methods
- * are async so that a networked database such as PostgreSQL can implement the same interface.
+ * Persistence behind the handlers: SQLite (node:sqlite) embedded by default, PostgreSQL for
+ * several replicas. Both pass the same contract suite (storage-contract.ts).
  */
 export interface Storage {
   readonly users: UserStore;
   readonly notes: NoteStore;
+  /** Resolves if the database answers; UNAVAILABLE otherwise (health checks). */
+  check(): Promise<void>;
   /** Flushes and releases the database. Calls after close fail. */
   close(): Promise<void>;
 }

@@ -42,7 +42,7 @@ export const test = base.extend<{ server: AppServer }>({
         return port;
       },
       async seed(count) {
-        const storage = openStorage(databaseUrl);
+        const storage = await openStorage(databaseUrl);
         await seedUsers(storage.users, { count, prefix: "user", password: PASSWORD });
         await storage.close();
       },

@@ -1,0 +1,183 @@
+import pg from "pg";
+import { unavailableOnConnectionLoss } from "./database-errors.js";
+import { migratePostgres } from "./postgres-migrations.js";
+import {
+  type NoteArea,
+  type NoteRecord,
+  type Storage,
+  type UserRecord,
+  UniqueViolationError,
+} from "./storage.js";
+
+export interface PostgresStorageOptions {
+  /** postgres://user:password@host:port/database (DATABASE_URL). */
+  connectionString: string;
+  /** Connections in the pool (DATABASE_POOL_SIZE). Default: 10. */
+  poolSize?: number;
+  /** A statement running longer is cancelled and the call fails UNAVAILABLE (DATABASE_STATEMENT_TIMEOUT_MS). Default: 5,000 ms. */
+  statementTimeoutMs?: number;
+  /** Giving up on reaching the server, or on a free pool connection (DATABASE_CONNECT_TIMEOUT_MS). Default: 5,000 ms. */
+  connectTimeoutMs?: number;
+  /** Where errors of idle pooled connections are reported (the pool replaces them). Default: ignored. */
+  onIdleError?: (error: Error) => void;
+}
+
+/**
+ * Key of the transaction-scoped advisory lock every note insert takes. Notes then commit in id
+ * order, so a reader that has seen id N will never later find a committed note below N: that is
+ * what makes resuming with `after_id` gap-free when several replicas write (see note-sequencer.ts).
+ */
+const NOTE_ORDER_LOCK = 7_431_001;
+
+// BIGINT columns come back as strings by default; ours are Unix milliseconds and ids, well inside 2^53
+// for times, and read as bigint for note ids explicitly.
+const USER_COLUMNS = "id, username, email, password_hash, created_at::float8 AS created_at, roles, tokens_revoked_at::float8 AS tokens_revoked_at";
+const NOTE_COLUMNS = "id::text AS id, latitude, longitude, message, created_at::float8 AS created_at";
+
+/**
+ * Storage on PostgreSQL through `pg` (pure JavaScript). Opening migrates the schema under an
+ * advisory lock, so replicas that start together do not race. Lost connections surface as
+ * UNAVAILABLE; the pool reconnects on the next call, so calls work again when the server is back.
+ */
+export async function openPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: options.statementTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: "grpc-browser-app",
+  });
+  // An idle connection that breaks emits here; without a listener it would crash the process.
+  pool.on("error", (error) => options.onIdleError?.(error));
+  const query = (text: string, values?: unknown[]) => unavailableOnConnectionLoss(() => pool.query(text, values));
+  const inTransaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => unavailableOnConnectionLoss(async () => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  });
+
+  try {
+    await unavailableOnConnectionLoss(() => migratePostgres(pool));
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+
+  const insertUser = (client: pg.Pool | pg.PoolClient, user: UserRecord) =>
+    client
+      .query(
+        `INSERT INTO users (id, username, email, password_hash, created_at, roles, tokens_revoked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [user.id, user.username, user.email, user.passwordHash, user.createdAt, user.roles, user.tokensRevokedAt],
+      )
+      .catch(rethrowUniqueViolation);
+
+  return {
+    users: {
+      async insert(user) {
+        await unavailableOnConnectionLoss(() => insertUser(pool, user));
+      },
+      async insertMany(users) {
+        await inTransaction(async (client) => {
+          for (const user of users) await insertUser(client, user);
+        });
+      },
+      async get(id) {
+        const { rows } = await query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+        return rows[0] === undefined ? undefined : toUser(rows[0]);
+      },
+      async findByUsername(username) {
+        const { rows } = await query(`SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`, [username]);
+        return rows[0] === undefined ? undefined : toUser(rows[0]);
+      },
+      async list(afterId, limit) {
+        const { rows } =
+          afterId === undefined
+            ? await query(`SELECT ${USER_COLUMNS} FROM users ORDER BY seq LIMIT $1`, [limit])
+            : await query(
+                `SELECT ${USER_COLUMNS} FROM users WHERE seq > (SELECT seq FROM users WHERE id = $1) ORDER BY seq LIMIT $2`,
+                [afterId, limit],
+              );
+        return rows.map(toUser);
+      },
+      async revokeTokens(id, at) {
+        await query("UPDATE users SET tokens_revoked_at = greatest(tokens_revoked_at, $1) WHERE id = $2", [at, id]);
+      },
+    },
+    notes: {
+      async add(note, options = {}) {
+        const id = await inTransaction(async (client) => {
+          await client.query("SELECT pg_advisory_xact_lock($1)", [NOTE_ORDER_LOCK]);
+          const { rows } = await client.query(
+            "INSERT INTO route_notes (latitude, longitude, message, created_at) VALUES ($1, $2, $3, $4) RETURNING id::text AS id",
+            [note.latitude, note.longitude, note.message, note.createdAt],
+          );
+          if (options.keepPerLocation !== undefined) {
+            await client.query(
+              `DELETE FROM route_notes WHERE latitude = $1 AND longitude = $2 AND id <= (
+                 SELECT id FROM route_notes WHERE latitude = $1 AND longitude = $2 ORDER BY id DESC OFFSET $3 LIMIT 1)`,
+              [note.latitude, note.longitude, options.keepPerLocation],
+            );
+          }
+          return BigInt(rows[0].id);
+        });
+        return { ...note, id };
+      },
+      async listIn(area: NoteArea, afterId = 0n, limit?: number) {
+        const { rows } = await query(
+          `SELECT ${NOTE_COLUMNS} FROM route_notes
+           WHERE latitude BETWEEN $1 AND $2 AND longitude BETWEEN $3 AND $4 AND id > $5
+           ORDER BY route_notes.id LIMIT $6`,
+          [area.minLatitude, area.maxLatitude, area.minLongitude, area.maxLongitude, afterId.toString(), limit === undefined || limit < 0 ? null : limit],
+        );
+        return rows.map(toNote);
+      },
+    },
+    async check() {
+      await query("SELECT 1");
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+function rethrowUniqueViolation(error: unknown): never {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code === "23505" && (constraint === "users_username_key" || constraint === "users_email_key")) {
+    throw new UniqueViolationError(constraint === "users_username_key" ? "username" : "email", { cause: error });
+  }
+  throw error;
+}
+
+function toUser(row: Record<string, unknown>): UserRecord {
+  return {
+    id: String(row.id),
+    username: String(row.username),
+    email: String(row.email),
+    passwordHash: String(row.password_hash),
+    createdAt: Number(row.created_at),
+    roles: row.roles as string[],
+    tokensRevokedAt: Number(row.tokens_revoked_at),
+  };
+}
+
+function toNote(row: Record<string, unknown>): NoteRecord {
+  return {
+    id: BigInt(row.id as string),
+    latitude: Number(row.latitude),
+    longitude: Number(row.longitude),
+    message: String(row.message),
+    createdAt: Number(row.created_at),
+  };
+}
