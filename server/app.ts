@@ -14,14 +14,15 @@ import { type ChatMessage, UserService } from "../gen/userservice/user_service_p
 import { requireAuthentication } from "./auth/auth-interceptor.js";
 import { createAuthenticator } from "./auth/authenticator.js";
 import { createLogin } from "./auth/login.js";
-import { createLoginThrottle, type LoginThrottleOptions } from "./auth/login-throttle.js";
+import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } from "./auth/login-throttle.js";
+import { type DependencyWatch, watchDependencies } from "./health/dependency-watch.js";
 import { createTokenSigner, type TokenSignerOptions } from "./auth/token-signer.js";
 import { createChatRoom } from "./chat/chat-room.js";
 import { createChatRoomService } from "./chat/chat-room-service.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { createHealthStatus, type HealthStatus, ServingStatus } from "./health/health-status.js";
+import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
 import { createHealthService } from "./health/health-service.js";
 import { createReflectionService } from "./reflection/reflection-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
@@ -63,9 +64,13 @@ export interface AppOptions {
   storage?: Storage;
   /** Default: the canonical 100 features. */
   features?: FeatureDb;
-  /** Hubs for live fan-out. Default: in-process. */
+  /** Hubs for live fan-out. Default: in-process. For several replicas see server/backends.ts (Redis). */
   noteHub?: LiveHub<NoteEvent>;
   chatHub?: LiveHub<ChatMessage>;
+  /** Where login attempts are counted. Default: in memory (createLoginThrottle with auth.throttle). */
+  loginThrottle?: LoginThrottle;
+  /** Time between checks of the database and hubs behind grpc.health.v1 (HEALTH_CHECK_INTERVAL_MS). Default: 2,000 ms. */
+  healthCheckIntervalMs?: number;
   /** Interval between heartbeats on SubscribeNotes streams that ask for them. Default: 15,000 ms. */
   noteHeartbeatMs?: number;
   /** Largest request message accepted, in bytes (MAX_MESSAGE_BYTES); larger ones get RESOURCE_EXHAUSTED. Default: 64 KiB. */
@@ -117,10 +122,16 @@ export interface App {
   readonly logger: Logger;
   /** Serving status reported by grpc.health.v1.Health. */
   readonly health: HealthStatus;
+  /** Checks of the database and hubs that drive health. */
+  readonly dependencies: DependencyWatch;
   /**
-   * Starts a graceful shutdown: health turns NOT_SERVING, then every open call's context
-   * aborts, so live streams end with UNAVAILABLE and a message asking clients to reconnect.
-   * Unary calls in flight carry on. Idempotent.
+   * First step of a graceful shutdown: health turns NOT_SERVING for good, so that load balancers
+   * stop sending new calls; calls are still served meanwhile. Idempotent.
+   */
+  stopServing(): void;
+  /**
+   * Ends live calls: after stopServing, every open call's context aborts, so live streams end
+   * with UNAVAILABLE and a message asking clients to reconnect. Unary calls in flight carry on. Idempotent.
    */
   beginShutdown(): void;
   /** Begins shutdown if needed, then closes storage; call once no request is in flight. */
@@ -156,11 +167,22 @@ export function createApp(options: AppOptions = {}): App {
   const passwords = createPasswordWork(options.passwordWork);
   const users = createUserDirectory({ store: storage.users, hash: passwords.hash });
   const signer = createTokenSigner(options.auth);
-  const login = createLogin({ users: storage.users, signer, passwords, throttle: createLoginThrottle(options.auth?.throttle) });
+  const throttle = options.loginThrottle ?? createLoginThrottle(options.auth?.throttle);
+  const login = createLogin({ users: storage.users, signer, passwords, throttle });
   const authenticate = createAuthenticator({ signer, users: storage.users, serviceTokens: options.auth?.serviceTokens });
   const shutdown = new AbortController();
   const served = [RouteGuide, RouteNotesService, UserService, ChatRoomService, Health, ServerReflection, ServerReflectionV1Alpha];
   const health = createHealthStatus(served.map((service) => service.typeName));
+  const dependencies = watchDependencies({
+    health,
+    intervalMs: options.healthCheckIntervalMs,
+    checks: { database: () => storage.check(), "note hub": () => noteHub.check(), "chat hub": () => chatHub.check() },
+    onChange: (failing) => {
+      const names = Object.keys(failing);
+      if (names.length === 0) logger.info("dependencies reachable again: serving");
+      else logger.warn(`unreachable: ${names.join(", ")}; health is NOT_SERVING`, { errors: Object.values(failing).map(String) });
+    },
+  });
   const reflection = createReflectionService(
     served.map((service) => service.file),
     served.map((service) => service.typeName),
@@ -225,7 +247,7 @@ export function createApp(options: AppOptions = {}): App {
 
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;
-    health.setAll(ServingStatus.NOT_SERVING);
+    dependencies.stopServing();
     shutdown.abort(new ConnectError(SHUTDOWN_MESSAGE, Code.Unavailable));
   }
 
@@ -239,9 +261,12 @@ export function createApp(options: AppOptions = {}): App {
     chatHub,
     health,
     logger,
+    dependencies,
+    stopServing: () => dependencies.stopServing(),
     beginShutdown,
     async close() {
       beginShutdown();
+      dependencies.close();
       await storage.close();
     },
   };

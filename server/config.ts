@@ -10,8 +10,22 @@ export interface ServerConfig {
   host: string;
   /** PORT. Default: 8080. */
   port: number;
-  /** DATABASE_URL. Default: sqlite:data/app.db. */
+  /** DATABASE_URL: sqlite:PATH or postgres://user:password@host:port/db. Default: sqlite:data/app.db. */
   databaseUrl: string;
+  /** DATABASE_POOL_SIZE (PostgreSQL connections per replica). Default: 10. */
+  databasePoolSize: number;
+  /** DATABASE_STATEMENT_TIMEOUT_MS. Default: 5000. */
+  databaseStatementTimeoutMs: number;
+  /** DATABASE_CONNECT_TIMEOUT_MS. Default: 5000. */
+  databaseConnectTimeoutMs: number;
+  /** REDIS_URL: redis://host:port[/db] for fan-out and the login throttle across replicas. Default: none. */
+  redisUrl: string | undefined;
+  /** REDIS_KEY_PREFIX. Default: grpc-app: */
+  redisKeyPrefix: string;
+  /** HEALTH_CHECK_INTERVAL_MS: how often the database and Redis are checked for grpc.health.v1. Default: 2000. */
+  healthCheckIntervalMs: number;
+  /** SHUTDOWN_DELAY_MS: on SIGTERM, time spent NOT_SERVING before streams end. Default: 5000. */
+  shutdownDelayMs: number;
   /** CORS_ORIGINS, comma-separated. Default: none. */
   corsOrigins: string[];
   /** AUTH_SECRET: HMAC key for login tokens, at least 32 characters. Default: random per start. */
@@ -86,6 +100,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     host: env.HOST || "127.0.0.1",
     port,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    databasePoolSize: positiveInteger(env, "DATABASE_POOL_SIZE", 10),
+    databaseStatementTimeoutMs: positiveInteger(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5_000),
+    databaseConnectTimeoutMs: positiveInteger(env, "DATABASE_CONNECT_TIMEOUT_MS", 5_000),
+    redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || "grpc-app:",
+    healthCheckIntervalMs: positiveInteger(env, "HEALTH_CHECK_INTERVAL_MS", 2_000),
+    shutdownDelayMs: nonNegativeInteger(env, "SHUTDOWN_DELAY_MS", 5_000),
     corsOrigins: list(env.CORS_ORIGINS),
   };
 }
@@ -95,6 +116,14 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   if (text === undefined || text === "") return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be an integer of 0 or more, got "${text}"`);
   return value;
 }
 

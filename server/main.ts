@@ -1,15 +1,34 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "./app.js";
+import { openBackends } from "./backends.js";
 import { readConfig } from "./config.js";
 import { listenOnePort } from "./http/one-port-server.js";
 import { createLogger } from "./observability/logger.js";
+import { redactPassword } from "./storage/open-storage.js";
 
 /** Wires the app to its port and to process signals; all behaviour lives in createApp. */
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({ level: config.logLevel });
+  const backends = await openBackends({
+    databaseUrl: config.databaseUrl,
+    database: {
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      onIdleError: (error) => logger.warn("database connection lost", { error: error.message }),
+    },
+    redisUrl: config.redisUrl,
+    redisKeyPrefix: config.redisKeyPrefix,
+    logger,
+  });
   const app = createApp({
     logger,
-    databaseUrl: config.databaseUrl,
+    storage: backends.storage,
+    noteHub: backends.noteHub,
+    chatHub: backends.chatHub,
+    loginThrottle: backends.loginThrottle,
+    healthCheckIntervalMs: config.healthCheckIntervalMs,
     corsOrigins: config.corsOrigins,
     maxMessageBytes: config.maxMessageBytes,
     maxMessageBytesByMethod: config.maxMessageBytesByMethod,
@@ -21,6 +40,8 @@ async function main(): Promise<void> {
     grpcFastPath: config.grpcFastPath,
     auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
   });
+  // Redis dropping its subscription turns health NOT_SERVING at once, not at the next check.
+  backends.redis?.onAvailability(() => void app.dependencies.checkNow());
   if (config.authSecret === undefined) {
     logger.warn("AUTH_SECRET is not set: login tokens are signed with a random key and end when the server restarts");
   }
@@ -36,18 +57,26 @@ async function main(): Promise<void> {
   });
   logger.info(`listening on ${server.url} (gRPC over h2c; gRPC-Web and Connect over HTTP/1.1 and h2c)`, {
     url: server.url,
-    database: config.databaseUrl.replace(/\/\/[^@/]*@/, "//***@"),
+    database: redactPassword(config.databaseUrl),
+    redis: config.redisUrl === undefined ? "none (in-process hubs)" : redactPassword(config.redisUrl),
   });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal} received, shutting down`, { graceMs: config.shutdownGraceMs });
+    // SIGTERM comes from an orchestrator: report NOT_SERVING and keep serving until the load
+    // balancer's health checks have taken this replica out. SIGINT (Ctrl-C) stops at once.
+    const delayMs = signal === "SIGTERM" ? config.shutdownDelayMs : 0;
+    logger.info(`${signal} received, shutting down`, { delayMs, graceMs: config.shutdownGraceMs });
+    app.stopServing();
+    await sleep(delayMs);
+    // Streams end UNAVAILABLE, then GOAWAY and HTTP/1.1 closes while unary calls drain.
     app.beginShutdown();
     await server.close(config.shutdownGraceMs);
-    // Only now, with no request in flight, is the database closed.
+    // Only now, with no request in flight, are the database and Redis closed.
     await app.close();
+    await backends.close();
     logger.info("stopped");
     process.exit(0);
   };

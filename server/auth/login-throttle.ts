@@ -8,13 +8,14 @@
  *
  * Keyed by username and address, so guesses from one address do not lock the user out from
  * another (a username-wide lock would let anyone lock anyone out).
+ *
+ * In memory by default; shared by every replica through Redis when REDIS_URL is set
+ * (redis-login-throttle.ts), so that guesses spread over replicas are spaced as on one.
  */
 export interface LoginThrottle {
   /** Counts an attempt: 0 if it may proceed now, else the ms to wait before the next one may. */
-  attempt(username: string, address: string): number;
-  recordSuccess(username: string, address: string): void;
-  /** Entries tracked (for tests of the memory bound). */
-  size(): number;
+  attempt(username: string, address: string): Promise<number>;
+  recordSuccess(username: string, address: string): Promise<void>;
 }
 
 export interface LoginThrottleOptions {
@@ -38,7 +39,7 @@ interface Entry {
   nextAt: number;
 }
 
-export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
+export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle & { /** Entries tracked (tests of the memory bound). */ size(): number } {
   const freeAttempts = options.freeAttempts ?? 3;
   const baseDelayMs = options.baseDelayMs ?? 250;
   const maxDelayMs = options.maxDelayMs ?? 8_000;
@@ -57,7 +58,7 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   }
 
   return {
-    attempt(username, address) {
+    async attempt(username, address) {
       const at = now();
       const k = key(username, address);
       let entry = entries.get(k);
@@ -71,7 +72,7 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
       entries.set(k, { count, last: at, nextAt });
       return 0;
     },
-    recordSuccess(username, address) {
+    async recordSuccess(username, address) {
       entries.delete(key(username, address));
     },
     size: () => entries.size,

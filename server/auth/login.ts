@@ -35,12 +35,12 @@ export function createLogin({ users, signer, throttle, passwords }: LoginOptions
     if (password.length > PASSWORD_RULE.maxLength) {
       throw new ConnectError(`password: must be at most ${PASSWORD_RULE.maxLength} characters`, Code.InvalidArgument);
     }
-    const waitMs = throttle.attempt(username, address);
+    const waitMs = await throttle.attempt(username, address);
     if (waitMs > 0) throw tooMany("too many login attempts for this username", waitMs);
     const record = await users.findByUsername(username);
     const matches = await passwords.verify(password, record?.passwordHash ?? (await decoy), address);
     if (record === undefined || !matches) throw new ConnectError(LOGIN_FAILED_MESSAGE, Code.Unauthenticated);
-    throttle.recordSuccess(username, address);
+    await throttle.recordSuccess(username, address);
     const { token, expiresAt } = signer.sign(record.id);
     return create(LoginResponseSchema, { token, user: toUser(record), expiresAt: BigInt(expiresAt) });
   };

@@ -10,7 +10,7 @@ export function createChatRoomService({ room }: { room: ChatRoom }): ServiceImpl
   return {
     subscribe(_request, context) {
       return streamUntilDone<ChatMessage>(context, (outgoing) =>
-        room.subscribe((message) => outgoing.push(message)),
+        room.subscribe((message) => outgoing.push(message), outgoing.fail),
       );
     },
 

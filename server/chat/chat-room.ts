@@ -10,8 +10,8 @@ export const MAX_CHAT_TEXT_LENGTH = 1000;
 export interface ChatRoom {
   /** Validates, stamps with the sender and the server's time, and delivers to every subscriber. */
   post(senderId: string, text: string): Promise<ChatMessage>;
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: (message: ChatMessage) => void): () => void;
+  /** Returns the function that unsubscribes; `onLost` as in LiveHub.subscribe. */
+  subscribe(listener: (message: ChatMessage) => void, onLost?: (error: ConnectError) => void): () => void;
 }
 
 export interface ChatRoomOptions {
@@ -34,8 +34,8 @@ export function createChatRoom({ hub, now = Date.now }: ChatRoomOptions): ChatRo
       await hub.publish(delivered);
       return delivered;
     },
-    subscribe(listener) {
-      return hub.subscribe(listener);
+    subscribe(listener, onLost) {
+      return hub.subscribe(listener, onLost);
     },
   };
 }

@@ -25,6 +25,8 @@ export interface NoteFeedOptions {
   drained?(): Promise<void>;
   /** Live notes posted with this origin are not shown (a RouteChat stream's own notes). */
   originId?: string;
+  /** The hub was lost (Redis): no more live notes will come; the stream should end with `error`. */
+  onLost?(error: ConnectError): void;
 }
 
 /** One stream's view of the board: history on request, then live notes in the areas watched. */
@@ -35,7 +37,7 @@ export interface NoteFeed {
    * and released after it, so none is lost or shown twice. Calls must not overlap.
    */
   replayAndWatch(area: Bounds, afterId?: bigint): Promise<void>;
-  /** Stops live delivery and releases the hub subscription. */
+  /** Stops live delivery and releases the hub subscription. Opening throws UNAVAILABLE while the hub is lost. */
   close(): void;
 }
 
@@ -71,7 +73,7 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
       return toStoredNote(record);
     },
 
-    openFeed({ deliver, originId, drained = () => Promise.resolve() }) {
+    openFeed({ deliver, originId, onLost, drained = () => Promise.resolve() }) {
       const watchedPoints = new Set<string>();
       const watchedAreas: Bounds[] = [];
       let loading: { area: Bounds; held: NoteRecord[] } | undefined;
@@ -87,7 +89,7 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
         ) {
           deliver(toStoredNote(record));
         }
-      });
+      }, onLost);
 
       return {
         async replayAndWatch(area, afterId = 0n) {

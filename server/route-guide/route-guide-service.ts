@@ -59,7 +59,7 @@ export function createRouteGuideService({ features, board }: RouteGuideDeps): Se
     routeChat(notes, context) {
       return streamUntilDone<RouteNote>(context, (outgoing) => {
         const originId = randomUUID();
-        const feed = board.openFeed({ originId, deliver: (stored) => outgoing.push(stored.note!), drained: outgoing.drained });
+        const feed = board.openFeed({ originId, deliver: (stored) => outgoing.push(stored.note!), drained: outgoing.drained, onLost: outgoing.fail });
         consumeRequests(notes, context, async (note) => {
           const location = requireValidNote(note);
           await feed.replayAndWatch(pointBounds(location));

@@ -31,7 +31,7 @@ export function createRouteNotesService({ board, heartbeatMs = 15_000 }: RouteNo
         // First, so that a client sees the stream open even when there is no history to send.
         if (request.heartbeats) outgoing.push(HEARTBEAT);
         const heartbeat = request.heartbeats ? setInterval(() => outgoing.push(HEARTBEAT), heartbeatMs) : undefined;
-        const feed = board.openFeed({ deliver: (note) => outgoing.push(note), drained: outgoing.drained });
+        const feed = board.openFeed({ deliver: (note) => outgoing.push(note), drained: outgoing.drained, onLost: outgoing.fail });
         feed.replayAndWatch(area, request.afterId).catch((error) => outgoing.fail(error));
         return () => {
           clearInterval(heartbeat);

@@ -142,6 +142,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         );
         return rows.map(toNote);
       },
+      async latestId() {
+        const { rows } = await query("SELECT coalesce(max(id), 0)::text AS id FROM route_notes");
+        return BigInt(rows[0].id);
+      },
     },
     async check() {
       await query("SELECT 1");

@@ -66,6 +66,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
      ORDER BY id LIMIT ?`,
   );
   selectNotesIn.setReadBigInts(true);
+  // The sequence, not max(id): ids are never reused, even after the newest note is deleted.
+  const selectLatestNoteId = db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'route_notes'), 0) AS id");
+  selectLatestNoteId.setReadBigInts(true);
   // Deletes the notes at a location older than its `keep` newest (the index is on location, id).
   const trimNotes = db.prepare(
     `DELETE FROM route_notes WHERE latitude = ? AND longitude = ? AND id <= (
@@ -142,6 +145,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
           message: String(row.message),
           createdAt: Number(row.created_at),
         }));
+      },
+      async latestId() {
+        return BigInt((selectLatestNoteId.get() as { id: bigint }).id);
       },
     },
     async check() {

@@ -151,6 +151,11 @@ export function describeStorageContract(
       expect((await a.notes.listIn(area)).map((record) => record.id)).toEqual(kept.slice(2));
     });
 
+    it("reports the latest note id from any handle", async () => {
+      const added = await a.notes.add(note(77, 88));
+      expect(await b.notes.latestId()).toBe(added.id);
+    });
+
     it("answers a health check", async () => {
       await expect(a.check()).resolves.toBeUndefined();
     });

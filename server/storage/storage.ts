@@ -62,6 +62,8 @@ export interface NoteStore {
   add(note: Omit<NoteRecord, "id">, options?: { keepPerLocation?: number }): Promise<NoteRecord>;
   /** Notes inside the area (edges included) with id > afterId, oldest first, at most `limit` (default: all). */
   listIn(area: NoteArea, afterId?: bigint, limit?: number): Promise<NoteRecord[]>;
+  /** The highest note id recorded so far, 0n if none. */
+  latestId(): Promise<bigint>;
 }
 
 /** A unique constraint was hit; `field` names the column ("username" or "email"). */

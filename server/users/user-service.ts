@@ -74,7 +74,7 @@ export function createUserService({ users, room, login }: UserServiceDeps): Serv
     chat(messages, context) {
       const sender = senderId(callerOf(context));
       return streamUntilDone<ChatMessage>(context, (outgoing) => {
-        const unsubscribe = room.subscribe((message) => outgoing.push(message));
+        const unsubscribe = room.subscribe((message) => outgoing.push(message), outgoing.fail);
         consumeRequests(messages, context, async (message) => {
           await room.post(sender, message.text);
         }).then(
