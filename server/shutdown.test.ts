@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -87,4 +88,35 @@ describe("SIGTERM under load", () => {
       await restarted.stop();
     }
   }, 60_000);
+
+  it("reports NOT_SERVING for SHUTDOWN_DELAY_MS while still serving, then ends streams UNAVAILABLE, sends GOAWAY and exits 0", async () => {
+    const server = await spawnServer({ DATABASE_URL: `sqlite:${join(dir, "delay.db")}`, AUTH_TOKENS: TOKEN, SHUTDOWN_DELAY_MS: "1500" });
+    const transport = createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(TOKEN)] });
+    const health = createClient(Health, transport);
+    let streamEnded: unknown;
+    const subscription = collect(createClient(RouteNotesService, transport).subscribeNotes({ scope: { case: "area", value: world } }))
+      .then(() => undefined, (error: unknown) => (streamEnded = ConnectError.from(error)));
+    // A raw HTTP/2 connection, to see the GOAWAY frame.
+    const session = http2.connect(server.url);
+    session.on("error", () => undefined);
+    const goaway = new Promise<number>((resolve) => session.once("goaway", (code) => resolve(code)));
+    await new Promise<void>((resolve) => session.once("connect", () => resolve()));
+    expect((await health.check({ service: "" })).status).toBe(Status.SERVING);
+
+    const exitCode = server.stop("SIGTERM");
+    const deadline = Date.now() + 10_000;
+    while ((await health.check({ service: "" })).status !== Status.NOT_SERVING) {
+      if (Date.now() > deadline) throw new Error("health never turned NOT_SERVING");
+    }
+    // Taken out of the load balancer, but still serving: new calls work, the stream is open.
+    const user = await createClient(UserService, transport).createUser({ username: "late", email: "late@example.com", password: "long enough" });
+    expect(user.username).toBe("late");
+    expect(streamEnded).toBeUndefined();
+
+    await subscription;
+    expect(streamEnded).toMatchObject({ code: Code.Unavailable, rawMessage: expect.stringContaining("shutting down") });
+    expect(await goaway).toBe(http2.constants.NGHTTP2_NO_ERROR);
+    expect(await exitCode).toBe(0);
+    session.destroy();
+  }, 30_000);
 });
