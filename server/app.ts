@@ -32,6 +32,7 @@ import { withUnreadBodyRelease } from "./http/unread-body.js";
 import { withWritesReleasedOnClose } from "./http/closed-response.js";
 import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
+import { withGrpcTrailersOnly } from "./http/grpc-trailers-only.js";
 import { createGrpcFastPath, type GrpcFastPath } from "./http/grpc-fast-path.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
@@ -231,9 +232,10 @@ export function createApp(options: AppOptions = {}): App {
     logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] });
   };
   // The HTTP layers around connect-node, from the inside out (each sees the request before the
-  // layers it wraps): wire status fixes, release of dead and early-answered calls, deadline
+  // layers it wraps): wire status fixes, trailers-only gRPC errors, release of dead and early-answered calls, deadline
   // clamp, the Connect GET guard, the HTTP/2 body timeout, then CORS.
   let http = withWireStatusFixes(connectHandler);
+  http = withGrpcTrailersOnly(http);
   http = withWritesReleasedOnClose(http);
   http = withUnreadBodyRelease(http);
   http = withTimeoutClamp(http);

@@ -21,6 +21,7 @@ import { type TransportInfo, transportInfo } from "./transport-info.js";
 import { createStallSweeper, type StallSweeper } from "./stall-sweeper.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
+import { hasHeaderMetadata } from "./grpc-trailers-only.js";
 
 export interface GrpcFastPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -247,7 +248,7 @@ async function serve(route: Route, input: unknown, stream: ServerHttp2Stream, he
       if (call.ended()) break;
       if (!sendMessage(stream, response.header, toBinary(route.method.output, message as never))) await call.drained();
     }
-    if (!call.ended()) sendStatus(stream, undefined, response.trailer);
+    if (!call.ended()) sendStatus(stream, undefined, response.trailer, response.header);
   } catch (error) {
     // The interceptors hide handler faults; a fault outside them must not reach the wire either.
     const status = error instanceof ConnectError ? error : new ConnectError("internal server error", Code.Internal, undefined, undefined, error);
@@ -349,8 +350,8 @@ function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Arr
 }
 
 /**
- * Ends the call with its status, once: in trailers after a response, or as a trailers-only
- * response (one HEADERS frame with END_STREAM), as gRPC servers answer errors.
+ * Ends the call with its status, once: in trailers after a response or after header metadata,
+ * otherwise as a trailers-only response (one HEADERS frame with END_STREAM), as grpc-go answers.
  */
 function sendStatus(stream: ServerHttp2Stream, error: ConnectError | undefined, trailer?: Headers, header?: Headers): void {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return;
@@ -371,5 +372,12 @@ function sendStatus(stream: ServerHttp2Stream, error: ConnectError | undefined, 
   }
   const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
   header?.forEach((value, name) => (headers[name] = value));
+  if (hasHeaderMetadata(Object.keys(headers))) {
+    // Header metadata goes out as headers, as grpc-go's server and connect-node send it.
+    stream.respond(headers, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers(fields));
+    stream.end();
+    return;
+  }
   stream.respond({ ...headers, ...fields }, { endStream: true });
 }

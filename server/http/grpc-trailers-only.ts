@@ -1,0 +1,75 @@
+import type { OutgoingHttpHeaders } from "node:http";
+import type { NodeHandler, NodeResponse } from "./node-handler.js";
+
+/** Response headers every gRPC response has; anything else is header metadata. */
+const PROTOCOL_HEADERS = new Set(["content-type", "grpc-encoding", "grpc-accept-encoding", "date"]);
+
+/** Whether the headers carry metadata of the application (x-request-id, custom headers). */
+export function hasHeaderMetadata(headers: OutgoingHttpHeaders | Iterable<string>): boolean {
+  const names = Symbol.iterator in headers ? [...(headers as Iterable<string>)] : Object.keys(headers);
+  return names.some((name) => !name.startsWith(":") && !PROTOCOL_HEADERS.has(name.toLowerCase()));
+}
+
+/**
+ * gRPC over HTTP/2 as grpc-go's server answers: a call that ends before any message and has no
+ * header metadata to send goes out as a trailers-only response (one HEADERS frame with
+ * grpc-status and END_STREAM). Envoy's retry policy and outlier detection read grpc-status from
+ * response headers only, so this is what lets them see the error. With header metadata, or
+ * after a message, the headers and the trailers stay separate frames.
+ *
+ * connect-node (through Node's compatibility API) always sends headers, then trailers: its head
+ * and trailers are held until the call ends or writes a message.
+ */
+export function withGrpcTrailersOnly(handler: NodeHandler): NodeHandler {
+  return (request, response) => {
+    const contentType = String(request.headers["content-type"] ?? "");
+    if ("stream" in response && contentType.startsWith("application/grpc") && !contentType.startsWith("application/grpc-web")) {
+      holdHeadUntilBody(response);
+    }
+    handler(request, response);
+  };
+}
+
+function holdHeadUntilBody(response: NodeResponse): void {
+  const writeHead = response.writeHead as (...args: unknown[]) => NodeResponse;
+  const addTrailers = response.addTrailers as (trailers: OutgoingHttpHeaders) => void;
+  const write = response.write as (...args: unknown[]) => boolean;
+  const end = response.end as (...args: unknown[]) => NodeResponse;
+  let held: { status: number; headers: OutgoingHttpHeaders } | undefined;
+  let heldTrailers: OutgoingHttpHeaders | undefined;
+  const release = (self: NodeResponse) => {
+    if (held === undefined) return;
+    const { status, headers } = held;
+    held = undefined;
+    writeHead.call(self, status, headers);
+    if (heldTrailers !== undefined) addTrailers.call(self, heldTrailers);
+    heldTrailers = undefined;
+  };
+  response.writeHead = function (this: NodeResponse, status: number, ...rest: unknown[]) {
+    const headers = rest.find((arg): arg is OutgoingHttpHeaders => typeof arg === "object" && arg !== null && !Array.isArray(arg));
+    held = { status, headers: { ...headers } };
+    return this;
+  } as typeof response.writeHead;
+  response.addTrailers = function (this: NodeResponse, trailers: OutgoingHttpHeaders) {
+    if (held === undefined) return addTrailers.call(this, trailers);
+    heldTrailers = { ...heldTrailers, ...trailers };
+  } as typeof response.addTrailers;
+  response.write = function (this: NodeResponse, ...args: unknown[]) {
+    release(this);
+    return write.apply(this, args);
+  } as typeof response.write;
+  response.end = function (this: NodeResponse, ...args: unknown[]) {
+    const hasBody = args[0] instanceof Uint8Array || typeof args[0] === "string";
+    if (held !== undefined && !hasBody && heldTrailers?.["grpc-status"] !== undefined && !hasHeaderMetadata(held.headers)) {
+      const stream = (this as unknown as { stream: import("node:http2").ServerHttp2Stream }).stream;
+      if (!stream.destroyed && !stream.headersSent) {
+        stream.respond({ ":status": held.status, ...held.headers, ...heldTrailers }, { endStream: true });
+      }
+      held = undefined;
+      heldTrailers = undefined;
+      return end.apply(this, args);
+    }
+    release(this);
+    return end.apply(this, args);
+  } as typeof response.end;
+}
