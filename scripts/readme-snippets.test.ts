@@ -21,7 +21,8 @@ function readmeCommands(): string[] {
 
 // Set-up and long-running commands are what the suite itself is run with.
 // The bench runs for minutes; its smoke run has its own test (bench/bench.test.ts).
-const notRunHere = /^npm (install|start|test|run (generate|typecheck|dev|test:e2e|screenshots|bench))|^npx vitest|users chat/;
+// The Production section's commands start servers and create a database: server/replicas.test.ts runs the same setup.
+const notRunHere = /^npm (install|start|test|run (generate|typecheck|dev|test:e2e|screenshots|bench))|^npx vitest|users chat|npm start|^createdb|^export DATABASE_URL/;
 
 let server: TestServer;
 let scratch: string;

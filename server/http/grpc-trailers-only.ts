@@ -60,16 +60,21 @@ function holdHeadUntilBody(response: NodeResponse): void {
   } as typeof response.write;
   response.end = function (this: NodeResponse, ...args: unknown[]) {
     const hasBody = args[0] instanceof Uint8Array || typeof args[0] === "string";
-    if (held !== undefined && !hasBody && heldTrailers?.["grpc-status"] !== undefined && !hasHeaderMetadata(held.headers)) {
+    const trailersOnly = held !== undefined && !hasBody && heldTrailers?.["grpc-status"] !== undefined && !hasHeaderMetadata(held.headers);
+    if (trailersOnly) {
       const stream = (this as unknown as { stream: import("node:http2").ServerHttp2Stream }).stream;
       if (!stream.destroyed && !stream.headersSent) {
-        stream.respond({ ":status": held.status, ...held.headers, ...heldTrailers }, { endStream: true });
+        stream.respond({ ":status": held!.status, ...held!.headers, ...heldTrailers }, { endStream: true });
       }
       held = undefined;
       heldTrailers = undefined;
-      return end.apply(this, args);
+    } else {
+      release(this);
     }
-    release(this);
+    // Node's end() writes the head itself when none was written (statusCode = 404; end()): it must
+    // reach the real writeHead now.
+    this.writeHead = writeHead as typeof response.writeHead;
+    this.addTrailers = addTrailers as typeof response.addTrailers;
     return end.apply(this, args);
   } as typeof response.end;
 }

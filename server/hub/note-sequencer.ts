@@ -114,7 +114,10 @@ export async function createNoteSequencer(options: NoteSequencerOptions): Promis
       return listeners.add(listener, onLost);
     },
     subscriberCount: () => listeners.size,
-    check: () => doorbell.check(),
+    async check() {
+      if (leaveDoorbell === undefined) throw new ConnectError("live updates unavailable; reconnect shortly", Code.Unavailable);
+      await doorbell.check();
+    },
     close() {
       closed = true;
       clearTimeout(retryTimer);

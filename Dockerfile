@@ -1,0 +1,16 @@
+# The server and the built web app in one image. Untested here: no container engine runs on the
+# development machine (see README "Production").
+FROM node:24-bookworm-slim
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Dev dependencies are needed too: tsx runs the TypeScript server, vite builds the web app.
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+ENV HOST=0.0.0.0 PORT=8080 NODE_ENV=production
+EXPOSE 8080
+USER node
+# Not `npm start`: npm would not pass SIGTERM on, and the build is already done.
+CMD ["node", "--import", "tsx", "server/main.ts"]
