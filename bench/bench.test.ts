@@ -9,14 +9,17 @@ const run = promisify(execFile);
 describe("npm run bench -- --smoke", () => {
   it("runs every workload and prints every table", async () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke"], { maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
-    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
+    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
       expect(stdout).toContain(heading);
     }
     const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label}`)) ?? "";
     // Three servers measured on gRPC, with ratios computed.
     expect(row("GetFeature gRPC (h2c)")).toMatch(/^\| GetFeature gRPC \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
     expect(row("ListFeatures gRPC")).toMatch(/\| [\d.]+x \| n\/a \|$/);
-    expect(stdout).toMatch(/\| 20 \| 3 \| 60 of 60 \|/);
+    expect(stdout).toMatch(/\| 20 \| 1 \(SQLite, in-process hub\) \| 3 \| 60 of 60 \|/);
+    // Across two replicas every note reaches every subscriber too.
+    expect(stdout).toMatch(/\| 20 \| 2 \(PostgreSQL \+ Redis; poster on the first\) \| 3 \| 60 of 60 \|/);
+    expect(row("PostgreSQL")).toMatch(/^\| PostgreSQL \| [\d,]+ \| [\d.]+x \| [\d,.]+ \| [\d.]+x \|$/);
     expect(row("Connect (binary)")).toMatch(/^\| Connect \(binary\) \| 300 \| [\d,]+ \| [\d,]+ \|$/);
   }, 180_000);
 });

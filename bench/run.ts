@@ -1,17 +1,20 @@
-// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,memory,wire,browser]
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,memory,wire,browser]
 //                 [--match LABEL_REGEX] [--log-level info] [--out FILE]
 //
 // Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
 // RouteGuide (and ListUsers) methods (the yardstick), and a bare node:http2 server with a fixed
 // gRPC reply (the ceiling); servers pinned to CPU 0, load generators to CPU 1. Prints markdown
 // tables of medians and ratios. Bounded: every step has a request count or a duration, and the
-// servers are stopped at the end, on error too.
+// servers are stopped at the end, on error too. Replicas and the storage comparison use the
+// PostgreSQL and Redis that the tests use (TEST_POSTGRES_URL, TEST_REDIS_URL; a database and key
+// prefix of their own, removed at the end), and are skipped with a note if those are not reachable.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openStorage } from "../server/storage/open-storage.js";
+import { createTestDatabase, createTestRedisPrefix, TEST_REDIS_URL, type TestDatabase } from "../server/test-support/test-services.js";
 import { seedUsers } from "../server/users/seed-users.js";
 import { type PinnedProcess, spawnPinned } from "./lib/pinned-process.js";
 import { browserStreamTable, measureBrowserStream } from "./workloads/browser-stream.js";
@@ -19,6 +22,7 @@ import { fanoutTable, measureFanout } from "./workloads/fanout.js";
 import { idleMemoryTable, measureIdleMemory } from "./workloads/idle-memory.js";
 import { BENCH_TOKEN, type ServerName, streamingCases, unaryCases } from "./workloads/request-cases.js";
 import { measureThroughput, throughputTable } from "./workloads/throughput.js";
+import { type EngineServer, measureStorageEngines, storageEnginesTable } from "./workloads/storage-engines.js";
 import { wireSizeTable } from "./workloads/wire-size.js";
 
 /** The server's per-client limits (server/limits), lifted for the benchmark's one client address. */
@@ -46,10 +50,10 @@ const smoke = values.smoke;
 const rounds = Number(values.rounds ?? (smoke ? 1 : 3));
 const seconds = Number(values.seconds ?? 5);
 const matching = new RegExp(values.match ?? "");
-const only = new Set((values.only ?? "unary,streaming,fanout,memory,wire,browser").split(","));
+const only = new Set((values.only ?? "unary,streaming,fanout,storage,memory,wire,browser").split(","));
 const sizes = smoke
-  ? { users: 1_500, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
-  : { users: 100_000, browserUsers: 10_000, fanout: [1_000], idle: [1_000, 10_000], requests: undefined };
+  ? { users: 1_500, storageUsers: 300, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
+  : { users: 100_000, storageUsers: 10_000, browserUsers: 10_000, fanout: [1_000], idle: [1_000, 10_000], requests: undefined };
 // Servers on one core, load on the other; on a one-core machine nothing is pinned.
 const [serverCpu, loadCpu] = cpus().length >= 2 ? [0, 1] : [undefined, undefined];
 
@@ -61,22 +65,43 @@ const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 const started: PinnedProcess[] = [];
 const root = new URL("..", import.meta.url).pathname;
 
-async function seededDatabase(name: string, users: number): Promise<string> {
-  const url = `sqlite:${join(scratch, name)}`;
+async function seededDatabase(name: string, users: number, url = `sqlite:${join(scratch, name)}`): Promise<string> {
   const storage = await openStorage(url);
   await seedUsers(storage.users, { count: users, prefix: "user" });
   await storage.close();
   return url;
 }
 
-function startProject(databaseUrl: string): Promise<PinnedProcess> {
+/** The id of the first user in a database. */
+async function firstUserId(url: string): Promise<string> {
+  const storage = await openStorage(url);
+  const [first] = await storage.users.list(undefined, 1);
+  await storage.close();
+  if (first === undefined) throw new Error(`no user in ${url}`);
+  return first.id;
+}
+
+/** PostgreSQL databases and Redis prefixes made for this run, removed at the end. */
+const externals: (() => Promise<void>)[] = [];
+async function postgresDatabase(): Promise<TestDatabase | undefined> {
+  try {
+    const database = await createTestDatabase();
+    externals.push(() => database.drop());
+    return database;
+  } catch (error) {
+    log(`PostgreSQL not reachable (${(error as Error).message}): skipping its rows`);
+    return undefined;
+  }
+}
+
+function startProject(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<PinnedProcess> {
   return spawnPinned({
     name: "project",
     cpu: serverCpu,
     script: join(root, "server/main.ts"),
     // Per-client limits lifted, as behind a proxy (one client address, 1,000 streams per connection):
     // the figures are the server's capacity, not its abuse limits.
-    env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string, ...LIMITS_LIFTED },
+    env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string, ...LIMITS_LIFTED, ...extraEnv },
     logFile: join(scratch, `project-${started.length}.log`),
   }).then((server) => (started.push(server), server));
 }
@@ -119,10 +144,38 @@ async function main(): Promise<string> {
     const results = [];
     for (const subscribers of sizes.fanout) {
       log(`fan-out to ${subscribers} subscribers ...`);
-      results.push(await measureFanout(server.port, subscribers, smoke ? 3 : 20, loadCpu));
+      results.push(await measureFanout([server.port], subscribers, smoke ? 3 : 20, loadCpu));
     }
     await server.stop();
-    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart; latency from posting to each subscriber receiving it (same clock).", "", fanoutTable(results));
+    // The same over two replicas on one PostgreSQL and one Redis (both replicas on the servers' core).
+    const database = await postgresDatabase();
+    if (database !== undefined) {
+      const prefix = createTestRedisPrefix();
+      externals.push(() => prefix.clear());
+      const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix.prefix };
+      const replicas = [await startProject(database.url, env), await startProject(database.url, env)];
+      for (const subscribers of sizes.fanout) {
+        log(`fan-out to ${subscribers} subscribers over 2 replicas ...`);
+        results.push(await measureFanout(replicas.map((replica) => replica.port), subscribers, smoke ? 3 : 20, loadCpu));
+      }
+      await Promise.all(replicas.map((replica) => replica.stop()));
+    }
+    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart; latency from posting to each subscriber receiving it (same clock). With two replicas, half the subscribers are on each and every note crosses Redis and PostgreSQL (server/hub/note-sequencer.ts).", "", fanoutTable(results));
+  }
+
+  if (only.has("storage")) {
+    const servers: EngineServer[] = [];
+    const sqlite = await seededDatabase("storage.db", sizes.storageUsers);
+    servers.push({ engine: "SQLite", port: (await startProject(sqlite)).port, userId: await firstUserId(sqlite) });
+    const database = await postgresDatabase();
+    if (database !== undefined) {
+      log(`seeding ${sizes.storageUsers} users in PostgreSQL ...`);
+      await seededDatabase("", sizes.storageUsers, database.url);
+      servers.push({ engine: "PostgreSQL", port: (await startProject(database.url)).port, userId: await firstUserId(database.url) });
+    }
+    const results = await measureStorageEngines(servers, { rounds, seconds, requests: sizes.requests, token: BENCH_TOKEN, loadCpu }, log);
+    await Promise.all(started.splice(0).map((server) => server.stop()));
+    sections.push("", "## Storage engines: unary calls on SQLite and PostgreSQL", "", `GetUser: h2load -c 8 -m 8, gRPC. CreateUser: 4 calls at a time, a new user each, scrypt included. ${sizes.storageUsers.toLocaleString("en-US")} users seeded; PostgreSQL on the same machine (not pinned), default pool of 10.`, "", storageEnginesTable(results));
   }
 
   if (only.has("memory")) {
@@ -156,5 +209,6 @@ try {
   if (values.out) writeFileSync(values.out, report);
 } finally {
   await stopAll();
+  for (const remove of externals) await remove().catch((error: unknown) => log(`cleanup: ${(error as Error).message}`));
   rmSync(scratch, { recursive: true, force: true });
 }

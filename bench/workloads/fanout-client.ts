@@ -1,6 +1,7 @@
 // Fan-out load generator (run pinned to the other core): SUBSCRIBERS SubscribeNotes streams at
-// one location, and one RouteChat stream posting POSTS notes there, INTERVAL_MS apart. Each
-// note carries its send time; every delivery's latency is recorded. Prints one JSON line.
+// one location, split evenly over the PORTS (comma-separated: replicas), and one RouteChat stream
+// on the first port posting POSTS notes there, INTERVAL_MS apart. Each note carries its send
+// time; every delivery's latency is recorded. Prints one JSON line.
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PointSchema, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
@@ -8,14 +9,16 @@ import { grpcFrame } from "../lib/grpc-frames.js";
 import { openSubscriptions } from "../lib/note-subscriptions.js";
 import { percentile } from "../lib/stats.js";
 
-const [port, subscribers, posts, intervalMs] = process.argv.slice(2).map(Number) as [number, number, number, number];
+const ports = (process.argv[2] as string).split(",").map(Number);
+const [subscribers, posts, intervalMs] = process.argv.slice(3).map(Number) as [number, number, number];
+const port = ports[0] as number;
 // A fresh location per run, so earlier runs' notes are not replayed as history.
 const location = create(PointSchema, { latitude: 100000000 + Math.floor(Math.random() * 700000000), longitude: 1000 + (process.pid % 100000) });
 const latencies: number[] = [];
-const subscriptions = openSubscriptions(port, subscribers, location, (note) => {
-  latencies.push(performance.now() - Number(note.note?.message));
-});
-await subscriptions.opened;
+const record = (note: { note?: { message: string } }) => latencies.push(performance.now() - Number(note.note?.message));
+const all = ports.map((replica, i) => openSubscriptions(replica, Math.floor(subscribers / ports.length) + (i < subscribers % ports.length ? 1 : 0), location, record));
+const subscriptions = { close: () => all.forEach((subscription) => subscription.close()) };
+await Promise.all(all.map((subscription) => subscription.opened));
 
 const session = http2.connect(`http://127.0.0.1:${port}`);
 const chat = session.request({ ":method": "POST", ":path": "/routeguide.RouteGuide/RouteChat", "content-type": "application/grpc", te: "trailers" });
@@ -33,6 +36,7 @@ subscriptions.close();
 console.log(
   JSON.stringify({
     subscribers,
+    replicas: ports.length,
     posts,
     expected: subscribers * posts,
     delivered: latencies.length,
