@@ -83,8 +83,13 @@ export async function openRedisLink(options: RedisLinkOptions): Promise<RedisLin
       await client.connect();
       for (const [channel, onMessage] of channels) await client.subscribe(channel, onMessage);
     } catch (error) {
+      // The first attempt is opening the link: its caller gets the error, and no retry loop is left behind.
+      if (attempt === 0) closed = true;
       onLoss(error as Error);
-      if (attempt === 0) throw unavailable(error);
+      if (attempt === 0) {
+        commands.destroy();
+        throw unavailable(error);
+      }
       return;
     }
     if (lost || closed) return;

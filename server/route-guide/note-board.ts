@@ -74,19 +74,25 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
     },
 
     openFeed({ deliver, originId, onLost, drained = () => Promise.resolve() }) {
-      const watchedPoints = new Set<string>();
-      const watchedAreas: Bounds[] = [];
+      // What is watched, each with the last id its history delivered: a live event at or below it
+      // was in that history. The hub can deliver a note after a later history read has already
+      // shown it (the note-sequencer reads the database; even in-process, publish follows the
+      // commit after an await), so the watermark, not arrival time, decides.
+      const watchedPoints = new Map<string, bigint>();
+      const watchedAreas: { area: Bounds; watermark: bigint }[] = [];
       let loading: { area: Bounds; held: NoteRecord[] } | undefined;
 
+      const isNew = (record: NoteRecord) => {
+        const point = watchedPoints.get(pointKey(record));
+        if (point !== undefined && record.id > point) return true;
+        return watchedAreas.some(({ area, watermark }) => record.id > watermark && boundsContain(area, record));
+      };
       const unsubscribe = hub.subscribe((event) => {
         if (originId !== undefined && event.originId === originId) return;
         const { record } = event;
         if (loading !== undefined && boundsContain(loading.area, record)) {
           loading.held.push(record);
-        } else if (
-          watchedPoints.has(pointKey(record)) ||
-          watchedAreas.some((area) => boundsContain(area, record))
-        ) {
+        } else if (isNew(record)) {
           deliver(toStoredNote(record));
         }
       }, onLost);
@@ -104,8 +110,13 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
               if (page.length < historyPageSize) break;
               await drained();
             }
-            watch(area);
-            for (const record of held) if (record.id > lastId) deliver(toStoredNote(record));
+            for (const record of held) {
+              if (record.id > lastId) {
+                deliver(toStoredNote(record));
+                lastId = record.id;
+              }
+            }
+            watch(area, lastId);
           } finally {
             loading = undefined;
           }
@@ -113,11 +124,16 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
         close: unsubscribe,
       };
 
-      function watch(area: Bounds): void {
+      function watch(area: Bounds, watermark: bigint): void {
         const isPoint =
           area.minLatitude === area.maxLatitude && area.minLongitude === area.maxLongitude;
-        if (isPoint) watchedPoints.add(pointKey({ latitude: area.minLatitude, longitude: area.minLongitude }));
-        else watchedAreas.push(area);
+        if (isPoint) {
+          const key = pointKey({ latitude: area.minLatitude, longitude: area.minLongitude });
+          const previous = watchedPoints.get(key);
+          watchedPoints.set(key, previous !== undefined && previous > watermark ? previous : watermark);
+        } else {
+          watchedAreas.push({ area, watermark });
+        }
       }
     },
   };

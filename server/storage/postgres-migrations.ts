@@ -28,6 +28,22 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    CREATE INDEX route_notes_by_location ON route_notes (latitude, longitude, id);`,
   // 2: logout.
   `ALTER TABLE users ADD COLUMN tokens_revoked_at BIGINT NOT NULL DEFAULT 0;`,
+  // 3: a note is added in one round trip. The transaction-scoped advisory lock makes notes commit
+  // in id order across replicas (see postgres-storage.ts); held for one statement, not for several
+  // round trips. The trim keeps the newest p_keep notes at the location (retention); NULL: no trim.
+  `CREATE FUNCTION add_route_note(p_latitude INTEGER, p_longitude INTEGER, p_message TEXT, p_created_at BIGINT, p_keep INTEGER)
+   RETURNS BIGINT LANGUAGE plpgsql AS $$
+   DECLARE new_id BIGINT;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(7431001);
+     INSERT INTO route_notes (latitude, longitude, message, created_at)
+       VALUES (p_latitude, p_longitude, p_message, p_created_at) RETURNING id INTO new_id;
+     IF p_keep IS NOT NULL THEN
+       DELETE FROM route_notes WHERE latitude = p_latitude AND longitude = p_longitude AND id <= (
+         SELECT id FROM route_notes WHERE latitude = p_latitude AND longitude = p_longitude ORDER BY id DESC OFFSET p_keep LIMIT 1);
+     END IF;
+     RETURN new_id;
+   END $$;`,
 ];
 
 /** Session-level advisory lock held while migrating: replicas starting together take turns. */

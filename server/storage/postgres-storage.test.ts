@@ -63,3 +63,33 @@ describe("PostgreSQL migrations", () => {
     await expect(migratePostgres(pool)).rejects.toThrow(/version 999, newer than this release/);
   });
 });
+
+describe("PostgreSQL note order", () => {
+  it("holds a second writer while an earlier note is uncommitted, so no reader sees a later id before an earlier one", async () => {
+    const database = await createTestDatabase();
+    const storage = await openPostgresStorage({ connectionString: database.url });
+    const writer = new pg.Client({ connectionString: database.url });
+    await writer.connect();
+    try {
+      const area = { minLatitude: 9, maxLatitude: 9, minLongitude: 9, maxLongitude: 9 };
+      // An add in a transaction of its own that has not committed yet: a replica in the middle of its insert.
+      await writer.query("BEGIN");
+      const { rows } = await writer.query("SELECT add_route_note(9, 9, 'first', 1, NULL)::text AS id");
+      const first = BigInt(rows[0].id);
+      const second = storage.notes.add({ latitude: 9, longitude: 9, message: "second", createdAt: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Nothing visible yet: the second note waits for the first to commit (without the lock it
+      // would be visible now, and a reader would resume after it and never see the first).
+      expect(await storage.notes.listIn(area)).toEqual([]);
+      await writer.query("COMMIT");
+      const added = await second;
+      expect(added.id > first).toBe(true);
+      expect((await storage.notes.listIn(area)).map((note) => note.id)).toEqual([first, added.id]);
+    } finally {
+      await writer.end();
+      await storage.close();
+      await database.drop();
+    }
+  });
+});
+

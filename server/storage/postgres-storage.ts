@@ -22,13 +22,6 @@ export interface PostgresStorageOptions {
   onIdleError?: (error: Error) => void;
 }
 
-/**
- * Key of the transaction-scoped advisory lock every note insert takes. Notes then commit in id
- * order, so a reader that has seen id N will never later find a committed note below N: that is
- * what makes resuming with `after_id` gap-free when several replicas write (see note-sequencer.ts).
- */
-const NOTE_ORDER_LOCK = 7_431_001;
-
 // BIGINT columns come back as strings by default; ours are Unix milliseconds and ids, well inside 2^53
 // for times, and read as bigint for note ids explicitly.
 const USER_COLUMNS = "id, username, email, password_hash, created_at::float8 AS created_at, roles, tokens_revoked_at::float8 AS tokens_revoked_at";
@@ -115,23 +108,21 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       },
     },
     notes: {
+      /**
+       * One statement (add_route_note, migration 3): the insert takes a transaction-scoped advisory
+       * lock, so notes commit in id order. A reader that has seen id N never later finds a committed
+       * note below N: that is what makes resuming with `after_id` gap-free when several replicas
+       * write (see note-sequencer.ts). The retention trim runs in the same transaction.
+       */
       async add(note, options = {}) {
-        const id = await inTransaction(async (client) => {
-          await client.query("SELECT pg_advisory_xact_lock($1)", [NOTE_ORDER_LOCK]);
-          const { rows } = await client.query(
-            "INSERT INTO route_notes (latitude, longitude, message, created_at) VALUES ($1, $2, $3, $4) RETURNING id::text AS id",
-            [note.latitude, note.longitude, note.message, note.createdAt],
-          );
-          if (options.keepPerLocation !== undefined) {
-            await client.query(
-              `DELETE FROM route_notes WHERE latitude = $1 AND longitude = $2 AND id <= (
-                 SELECT id FROM route_notes WHERE latitude = $1 AND longitude = $2 ORDER BY id DESC OFFSET $3 LIMIT 1)`,
-              [note.latitude, note.longitude, options.keepPerLocation],
-            );
-          }
-          return BigInt(rows[0].id);
-        });
-        return { ...note, id };
+        const { rows } = await query("SELECT add_route_note($1, $2, $3, $4, $5)::text AS id", [
+          note.latitude,
+          note.longitude,
+          note.message,
+          note.createdAt,
+          options.keepPerLocation ?? null,
+        ]);
+        return { ...note, id: BigInt(rows[0].id) };
       },
       async listIn(area: NoteArea, afterId = 0n, limit?: number) {
         const { rows } = await query(
