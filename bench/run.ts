@@ -160,7 +160,7 @@ async function main(): Promise<string> {
       }
       await Promise.all(replicas.map((replica) => replica.stop()));
     }
-    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart; latency from posting to each subscriber receiving it (same clock). With two replicas, half the subscribers are on each and every note crosses Redis and PostgreSQL (server/hub/note-sequencer.ts).", "", fanoutTable(results));
+    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart, after a warm-up note every subscriber has received; latency from posting to each subscriber receiving it (same clock). With two replicas, half the subscribers are on each and every note crosses Redis and PostgreSQL (server/hub/note-sequencer.ts).", "", fanoutTable(results));
   }
 
   if (only.has("storage")) {

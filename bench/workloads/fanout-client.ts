@@ -1,7 +1,9 @@
 // Fan-out load generator (run pinned to the other core): SUBSCRIBERS SubscribeNotes streams at
 // one location, split evenly over the PORTS (comma-separated: replicas), and one RouteChat stream
 // on the first port posting POSTS notes there, INTERVAL_MS apart. Each note carries its send
-// time; every delivery's latency is recorded. Prints one JSON line.
+// time; every delivery's latency is recorded. A first note that every subscriber must receive
+// before the measured ones start makes sure each stream is live (its history read done), so the
+// figures are fan-out, not the backlog of 1,000 streams opening. Prints one JSON line.
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PointSchema, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
@@ -15,7 +17,11 @@ const port = ports[0] as number;
 // A fresh location per run, so earlier runs' notes are not replayed as history.
 const location = create(PointSchema, { latitude: 100000000 + Math.floor(Math.random() * 700000000), longitude: 1000 + (process.pid % 100000) });
 const latencies: number[] = [];
-const record = (note: { note?: { message: string } }) => latencies.push(performance.now() - Number(note.note?.message));
+let warmedUp = 0;
+const record = (note: { note?: { message: string } }) => {
+  if (note.note?.message === "warm-up") warmedUp++;
+  else latencies.push(performance.now() - Number(note.note?.message));
+};
 const all = ports.map((replica, i) => openSubscriptions(replica, Math.floor(subscribers / ports.length) + (i < subscribers % ports.length ? 1 : 0), location, record));
 const subscriptions = { close: () => all.forEach((subscription) => subscription.close()) };
 await Promise.all(all.map((subscription) => subscription.opened));
@@ -24,6 +30,12 @@ const session = http2.connect(`http://127.0.0.1:${port}`);
 const chat = session.request({ ":method": "POST", ":path": "/routeguide.RouteGuide/RouteChat", "content-type": "application/grpc", te: "trailers" });
 chat.on("data", () => {});
 chat.on("error", () => {});
+chat.write(grpcFrame(toBinary(RouteNoteSchema, create(RouteNoteSchema, { location, message: "warm-up" }))));
+const warmUpDeadline = Date.now() + 60_000;
+while (warmedUp < subscribers) {
+  if (Date.now() > warmUpDeadline) throw new Error(`only ${warmedUp} of ${subscribers} subscribers received the warm-up note`);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
 for (let index = 0; index < posts; index++) {
   chat.write(grpcFrame(toBinary(RouteNoteSchema, create(RouteNoteSchema, { location, message: String(performance.now()) }))));
   await new Promise((resolve) => setTimeout(resolve, intervalMs));
