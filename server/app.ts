@@ -45,7 +45,7 @@ import { createUserDirectory } from "./users/user-directory.js";
 import { createPasswordWork } from "./users/password-work.js";
 import { limitStreamsPerConnection } from "./limits/connection-streams.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, registerWithSizeLimits } from "./limits/message-size.js";
-import { DEFAULT_RATE_LIMITS, limitRates, type RateLimits } from "./limits/rate-limit-interceptor.js";
+import { DEFAULT_RATE_LIMITS, limitRates, type RateLimitStore, type RateLimits } from "./limits/rate-limit-interceptor.js";
 import { withTimeoutClamp } from "./http/timeout-clamp.js";
 import type { NodeRequest } from "./http/node-handler.js";
 import { createUserService } from "./users/user-service.js";
@@ -70,6 +70,8 @@ export interface AppOptions {
   chatHub?: LiveHub<ChatMessage>;
   /** Where login attempts are counted. Default: in memory (createLoginThrottle with auth.throttle). */
   loginThrottle?: LoginThrottle;
+  /** Where the rate limits' buckets live. Default: in memory; Redis for several replicas (server/backends.ts). */
+  rateLimitStore?: RateLimitStore;
   /** Time between checks of the database and hubs behind grpc.health.v1 (HEALTH_CHECK_INTERVAL_MS). Default: 2,000 ms. */
   healthCheckIntervalMs?: number;
   /** Interval between heartbeats on SubscribeNotes streams that ask for them. Default: 15,000 ms. */
@@ -199,7 +201,7 @@ export function createApp(options: AppOptions = {}): App {
       hideInternalErrors(reportError),
       requireAuthentication(authenticate),
       limitStreamsPerConnection(options.maxStreamsPerConnection ?? 100),
-      limitRates(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+      limitRates(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.rateLimitStore),
     ],
     shutdownSignal: shutdown.signal,
   };

@@ -3,6 +3,8 @@ import { type ChatMessage, ChatMessageSchema } from "../gen/userservice/user_ser
 import type { LoginThrottle } from "./auth/login-throttle.js";
 import { createRedisLoginThrottle } from "./auth/redis-login-throttle.js";
 import type { LiveHub } from "./hub/live-hub.js";
+import type { RateLimitStore } from "./limits/rate-limit-interceptor.js";
+import { createRedisRateLimiter } from "./limits/redis-rate-limiter.js";
 import { createNoteSequencer } from "./hub/note-sequencer.js";
 import { createRedisHub } from "./hub/redis-hub.js";
 import type { Logger } from "./observability/logger.js";
@@ -28,6 +30,7 @@ export interface Backends {
   noteHub?: LiveHub<NoteEvent>;
   chatHub?: LiveHub<ChatMessage>;
   loginThrottle?: LoginThrottle;
+  rateLimitStore?: RateLimitStore;
   /** Redis, when configured: its availability changes drive health checks at once. */
   redis?: RedisLink;
   /** Closes what the app does not: Redis (the app closes storage). */
@@ -36,8 +39,8 @@ export interface Backends {
 
 /**
  * Opens the database and, with REDIS_URL, the Redis link and what runs on it: the note hub (a
- * sequencer that delivers in id order from the database, rung by Redis), the chat hub and the
- * shared login throttle. Without REDIS_URL the app keeps its in-process hubs: one replica.
+ * sequencer that delivers in id order from the database, rung by Redis), the chat hub, the
+ * shared login throttle and the shared rate-limit buckets. Without REDIS_URL the app keeps its in-process hubs: one replica.
  */
 export async function openBackends(options: BackendOptions): Promise<Backends> {
   const storage = await openStorage(options.databaseUrl, options.database);
@@ -71,6 +74,7 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
     noteHub,
     chatHub,
     loginThrottle: createRedisLoginThrottle(redis),
+    rateLimitStore: (kind, rate) => createRedisRateLimiter(redis, kind, rate),
     redis,
     async close() {
       noteHub.close();

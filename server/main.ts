@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     noteHub: backends.noteHub,
     chatHub: backends.chatHub,
     loginThrottle: backends.loginThrottle,
+    rateLimitStore: backends.rateLimitStore,
     healthCheckIntervalMs: config.healthCheckIntervalMs,
     corsOrigins: config.corsOrigins,
     maxMessageBytes: config.maxMessageBytes,

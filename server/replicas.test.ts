@@ -292,3 +292,21 @@ describe("two replicas on one PostgreSQL and one Redis", () => {
     expect((await createClient(UserService, connect(1)).getUser({ id: created.id })).username).toBe("after-outage");
   }, 60_000);
 });
+
+describe("two replicas with rate limits", () => {
+  let limited: ReplicaCluster;
+  beforeAll(async () => {
+    limited = await startReplicaCluster(2, { RATE_LIMIT_NOTES: "4/min" });
+  }, 60_000);
+  afterAll(() => limited?.close(), 30_000);
+
+  it("count a client's notes on both replicas together: alternating replicas does not double the rate", async () => {
+    const codes: (Code | "ok")[] = [];
+    for (let i = 0; i < 6; i++) {
+      const notes = createClient(RouteNotesService, createConnectTransport({ baseUrl: limited.replicas[i % 2]!.url, httpVersion: "1.1", interceptors: [bearer(CLUSTER_TOKEN)] }));
+      codes.push(await notes.postNote({ location: { latitude: 50_000, longitude: i }, message: `n${i}` }).then(() => "ok" as const, (error) => ConnectError.from(error).code));
+    }
+    expect(codes).toEqual(["ok", "ok", "ok", "ok", Code.ResourceExhausted, Code.ResourceExhausted]);
+  });
+});
+
