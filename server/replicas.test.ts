@@ -57,6 +57,17 @@ async function healthOf(i: number): Promise<Status | "down"> {
   }
 }
 
+/** Waits until both replicas' grpc.health.v1 reports `status`; fails with "replica i <failure>" after `ms`. */
+async function bothReport(status: Status, failure: string, ms: number): Promise<void> {
+  for (const i of [0, 1]) {
+    const deadline = Date.now() + ms;
+    while ((await healthOf(i)) !== status) {
+      if (Date.now() > deadline) throw new Error(`replica ${i} ${failure}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /** Reads a SubscribeNotes stream into `into` until it ends; resolves with how it ended. */
 function subscribe(i: number, latitude: number, afterId: bigint, into: StoredNote[], signal?: AbortSignal): Promise<ConnectError | undefined> {
   const stream = createClient(RouteNotesService, connect(i)).subscribeNotes({ scope: { case: "area", value: area(latitude) }, afterId }, { signal });
@@ -236,26 +247,14 @@ describe("two replicas on one PostgreSQL and one Redis", () => {
 
     await cluster.redis.cut();
     expect(await first).toMatchObject({ code: Code.Unavailable });
-    for (const i of [0, 1]) {
-      const deadline = Date.now() + 10_000;
-      while ((await healthOf(i)) !== Status.NOT_SERVING) {
-        if (Date.now() > deadline) throw new Error(`replica ${i} stayed SERVING without Redis`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await bothReport(Status.NOT_SERVING, "stayed SERVING without Redis", 10_000);
     // New streams are refused until Redis is back; a note posted now is stored (acknowledged).
     const refused: StoredNote[] = [];
     expect(await subscribe(1, lat, 0n, refused)).toMatchObject({ code: Code.Unavailable });
     const whileAway = await notes.postNote({ location: { latitude: lat, longitude: 2 }, message: "while away" });
 
     await cluster.redis.restore();
-    for (const i of [0, 1]) {
-      const deadline = Date.now() + 15_000;
-      while ((await healthOf(i)) !== Status.SERVING) {
-        if (Date.now() > deadline) throw new Error(`replica ${i} did not return to SERVING`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await bothReport(Status.SERVING, "did not return to SERVING", 15_000);
     const controller = new AbortController();
     const resumed = subscribe(1, lat, before.id, seen, controller.signal);
     const after = await notes.postNote({ location: { latitude: lat, longitude: 3 }, message: "after" });
@@ -271,23 +270,11 @@ describe("two replicas on one PostgreSQL and one Redis", () => {
     await cluster.postgres.cut();
     try {
       await expect(users.getUser({ id: "anyone" })).rejects.toMatchObject({ code: Code.Unavailable });
-      for (const i of [0, 1]) {
-        const deadline = Date.now() + 10_000;
-        while ((await healthOf(i)) !== Status.NOT_SERVING) {
-          if (Date.now() > deadline) throw new Error(`replica ${i} stayed SERVING without its database`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
+      await bothReport(Status.NOT_SERVING, "stayed SERVING without its database", 10_000);
     } finally {
       await cluster.postgres.restore();
     }
-    for (const i of [0, 1]) {
-      const deadline = Date.now() + 15_000;
-      while ((await healthOf(i)) !== Status.SERVING) {
-        if (Date.now() > deadline) throw new Error(`replica ${i} did not return to SERVING`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await bothReport(Status.SERVING, "did not return to SERVING", 15_000);
     const created = await users.createUser({ username: "after-outage", email: "after-outage@example.com", password: "long enough" });
     expect((await createClient(UserService, connect(1)).getUser({ id: created.id })).username).toBe("after-outage");
   }, 60_000);

@@ -1,13 +1,8 @@
 import pg from "pg";
 import { unavailableOnConnectionLoss } from "./database-errors.js";
 import { migratePostgres } from "./postgres-migrations.js";
-import {
-  type NoteArea,
-  type NoteRecord,
-  type Storage,
-  type UserRecord,
-  UniqueViolationError,
-} from "./storage.js";
+import { noteFromRow, userFromRow } from "./rows.js";
+import { type NoteArea, type Storage, type UserRecord, UniqueViolationError } from "./storage.js";
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database (DATABASE_URL). */
@@ -131,7 +126,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
            ORDER BY route_notes.id LIMIT $6`,
           [area.minLatitude, area.maxLatitude, area.minLongitude, area.maxLongitude, afterId.toString(), limit === undefined || limit < 0 ? null : limit],
         );
-        return rows.map(toNote);
+        return rows.map(noteFromRow);
       },
       async latestId() {
         const { rows } = await query("SELECT coalesce(max(id), 0)::text AS id FROM route_notes");
@@ -155,24 +150,4 @@ function rethrowUniqueViolation(error: unknown): never {
   throw error;
 }
 
-function toUser(row: Record<string, unknown>): UserRecord {
-  return {
-    id: String(row.id),
-    username: String(row.username),
-    email: String(row.email),
-    passwordHash: String(row.password_hash),
-    createdAt: Number(row.created_at),
-    roles: row.roles as string[],
-    tokensRevokedAt: Number(row.tokens_revoked_at),
-  };
-}
-
-function toNote(row: Record<string, unknown>): NoteRecord {
-  return {
-    id: BigInt(row.id as string),
-    latitude: Number(row.latitude),
-    longitude: Number(row.longitude),
-    message: String(row.message),
-    createdAt: Number(row.created_at),
-  };
-}
+const toUser = (row: Record<string, unknown>) => userFromRow(row, row.roles as string[]);

@@ -1,13 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import {
-  type NoteArea,
-  type NoteRecord,
-  type Storage,
-  type UserRecord,
-  UniqueViolationError,
-} from "./storage.js";
+import { type NoteArea, type Storage, type UserRecord, UniqueViolationError } from "./storage.js";
+import { noteFromRow, userFromRow } from "./rows.js";
 
 /**
  * Each entry upgrades the schema by one version (PRAGMA user_version). Append only: a database
@@ -138,13 +133,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
           afterId,
           limit,
         );
-        return rows.map((row) => ({
-          id: row.id as bigint,
-          latitude: Number(row.latitude),
-          longitude: Number(row.longitude),
-          message: String(row.message),
-          createdAt: Number(row.created_at),
-        }));
+        return rows.map(noteFromRow);
       },
       async latestId() {
         return BigInt((selectLatestNoteId.get() as { id: bigint }).id);
@@ -182,17 +171,7 @@ function inTransaction<T>(db: DatabaseSync, work: () => T): T {
   }
 }
 
-function toUser(row: Record<string, unknown>): UserRecord {
-  return {
-    id: String(row.id),
-    username: String(row.username),
-    email: String(row.email),
-    passwordHash: String(row.password_hash),
-    createdAt: Number(row.created_at),
-    roles: JSON.parse(String(row.roles)) as string[],
-    tokensRevokedAt: Number(row.tokens_revoked_at),
-  };
-}
+const toUser = (row: Record<string, unknown>) => userFromRow(row, JSON.parse(String(row.roles)) as string[]);
 
 /** "UNIQUE constraint failed: users.email" -> "email". */
 function uniqueColumn(error: unknown): string | undefined {
