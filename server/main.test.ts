@@ -74,6 +74,15 @@ describe("the server process (npm start)", () => {
     await expect(spawnServer({ DATABASE_URL: "mysql://localhost/db" })).rejects.toThrow(/DATABASE_URL "mysql:\/\/localhost\/db" is not supported/);
   });
 
+  it("stops with exit code 1 and the reason when PostgreSQL or Redis cannot be reached at start", async () => {
+    await expect(spawnServer({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/app", DATABASE_CONNECT_TIMEOUT_MS: "1000" })).rejects.toThrow(
+      /exited with 1:[\s\S]*cannot start: \[unavailable\] database unavailable.*ECONNREFUSED 127\.0\.0\.1:1/,
+    );
+    await expect(spawnServer({ DATABASE_URL: "sqlite::memory:", REDIS_URL: "redis://127.0.0.1:1" })).rejects.toThrow(
+      /exited with 1:[\s\S]*cannot start: .*Redis unreachable.*redis:\/\/127\.0\.0\.1:1 did not answer/,
+    );
+  });
+
   it("answers unknown methods with UNIMPLEMENTED (native gRPC) and 404 (Connect)", async () => {
     const server = await spawnServer({ DATABASE_URL: "sqlite::memory:" });
     const client = new grpc.Client(new URL(server.url).host, grpc.credentials.createInsecure());

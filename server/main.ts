@@ -86,6 +86,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // The driver's own words (connection refused, authentication failed, ...) are in `cause`.
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  console.error(`cannot start: ${error instanceof Error ? error.message : String(error)}${cause}`);
   process.exit(1);
 });

@@ -57,7 +57,14 @@ export async function openRedisLink(options: RedisLinkOptions): Promise<RedisLin
     socket: { connectTimeout: timeoutMs, reconnectStrategy: (attempt) => Math.min(baseRetryMs * 2 ** attempt, 2_000) },
   }) as RedisClientType;
   commands.on("error", report);
-  await commands.connect();
+  // node-redis would retry a first connection for ever: a replica that cannot reach Redis at
+  // start says so and stops, for its orchestrator to restart it.
+  try {
+    await withTimeout(commands.connect(), timeoutMs, `Redis at ${redactedUrl(options.url)} did not answer within ${timeoutMs} ms`);
+  } catch (error) {
+    commands.destroy();
+    throw unavailable(error);
+  }
 
   function setUp(next: boolean): void {
     if (up === next) return;
@@ -132,6 +139,10 @@ export async function openRedisLink(options: RedisLinkOptions): Promise<RedisLin
       commands.destroy();
     },
   };
+}
+
+function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
 
 /** UNAVAILABLE for a failed Redis command; the driver's error stays in `cause`. */
