@@ -6,6 +6,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
+import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
 import { UserService } from "../gen/userservice/user_service_pb.js";
 import { spawnServer } from "./test-support/server-process.js";
@@ -90,7 +91,7 @@ describe("SIGTERM under load", () => {
   }, 60_000);
 
   it("reports NOT_SERVING for SHUTDOWN_DELAY_MS while still serving, then ends streams UNAVAILABLE, sends GOAWAY and exits 0", async () => {
-    const server = await spawnServer({ DATABASE_URL: `sqlite:${join(dir, "delay.db")}`, AUTH_TOKENS: TOKEN, SHUTDOWN_DELAY_MS: "1500" });
+    const server = await spawnServer({ DATABASE_URL: `sqlite:${join(dir, "delay.db")}`, AUTH_TOKENS: TOKEN, SHUTDOWN_DELAY_MS: "4000" });
     const transport = createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(TOKEN)] });
     const health = createClient(Health, transport);
     let streamEnded: unknown;
@@ -109,8 +110,8 @@ describe("SIGTERM under load", () => {
       if (Date.now() > deadline) throw new Error("health never turned NOT_SERVING");
     }
     // Taken out of the load balancer, but still serving: new calls work, the stream is open.
-    const user = await createClient(UserService, transport).createUser({ username: "late", email: "late@example.com", password: "long enough" });
-    expect(user.username).toBe("late");
+    const feature = await createClient(RouteGuide, transport).getFeature({ latitude: 409146138, longitude: -746188906 });
+    expect(feature.name).toMatch(/Berkshire Valley/);
     expect(streamEnded).toBeUndefined();
 
     await subscription;

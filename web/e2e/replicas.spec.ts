@@ -11,7 +11,9 @@ const PLACE = { latitude: 407838351, longitude: -746143763 };
 const notes = (page: Page) => page.getByRole("log", { name: "Notes" }).locator("[data-note-id]");
 const link = (page: Page) => page.getByTestId("link-state");
 
-// Two server processes on one PostgreSQL database and one Redis prefix of their own.
+// Two server processes on one PostgreSQL database and one Redis prefix of their own: starting
+// them is part of each test's time, so these get more than the default minute.
+test.describe.configure({ timeout: 120_000 });
 let cluster: ReplicaCluster;
 test.beforeEach(async () => {
   cluster = await startReplicaCluster(2);
