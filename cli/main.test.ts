@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
 import type { IncomingHttpHeaders } from "node:http";
 import { promisify } from "node:util";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserService } from "../gen/userservice/user_service_pb.js";
 import { createTestApp, TEST_TOKEN } from "../server/test-support/test-server.js";
 import { listenOnePort, type OnePortServer } from "../server/http/one-port-server.js";
 import type { App } from "../server/app.js";
@@ -89,5 +92,27 @@ describe("npm run client", () => {
     expect((await client("users", "list", "--timeout", "soon")).stderr).toContain('--timeout "soon" is not a duration');
     expect((await client("users", "list", "--protocol", "smoke")).stderr).toContain("--protocol must be one of grpc, grpc-web, connect");
     expect((await client("users", "chat", "--user-id", "a", "--protocol", "connect", "--http-version", "1.1")).stderr).toContain("needs HTTP/2");
+  });
+});
+
+describe("npm run client against a server that asks it to wait", () => {
+  it.each(["grpc", "connect"])("waits as a RetryInfo asks and retries a refused call, saying so (%s)", async (protocol) => {
+    // One sign-up per 6 s per address: a second one within that is refused with a RetryInfo.
+    const limited = createTestApp({ rateLimits: { signUp: { limit: 1, periodMs: 6_000 } } });
+    const limitedServer = await listenOnePort({ port: 0, handler: limited.handler });
+    try {
+      // This address's one sign-up, taken just before the client starts.
+      const users = createClient(UserService, createConnectTransport({ baseUrl: limitedServer.url, httpVersion: "1.1" }));
+      await users.createUser({ username: "first", email: "first@example.com", password: "long enough" });
+      const second = await run(process.execPath, ["--import", "tsx", main, "--url", limitedServer.url, "--protocol", protocol, "users", "create", "--username", "second", "--email", "second@example.com", "--password", "long enough"], {
+        timeout: 25_000,
+        env: { ...process.env, API_TOKEN: TEST_TOKEN },
+      });
+      expect(second.stderr).toMatch(/^RESOURCE_EXHAUSTED: too many sign-ups from this client; retry in [\d.]+ \w+ \(waiting [\d.]+ s as the server asks, then retrying\)$/m);
+      expect(second.stdout).toContain("second");
+    } finally {
+      await limitedServer.close(500);
+      await limited.close();
+    }
   });
 });

@@ -69,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       ...(values.token === "" ? [] : [["authorization", `Bearer ${values.token}`] as [string, string]]),
       ...values.header.map(parseHeader),
     ],
+    onRetryWait: (delayMs, error) => console.error(`${describeError(error, false)} (waiting ${(delayMs / 1000).toFixed(1)} s as the server asks, then retrying)`),
   });
   const out = createOutput(values.json);
   const call = { timeoutMs: values.timeout === undefined ? undefined : parseTimeout(values.timeout) };

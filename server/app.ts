@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, type ConnectRouterOptions, createContextValues } from "@connectrpc/connect";
+import { Code, type ConnectRouter, type ConnectRouterOptions, createContextValues } from "@connectrpc/connect";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import { serveMetrics } from "./observability/metrics-endpoint.js";
@@ -47,6 +47,7 @@ import { limitStreamsPerConnection } from "./limits/connection-streams.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, registerWithSizeLimits } from "./limits/message-size.js";
 import { DEFAULT_RATE_LIMITS, limitRates, type RateLimitStore, type RateLimits } from "./limits/rate-limit-interceptor.js";
 import { withTimeoutClamp } from "./http/timeout-clamp.js";
+import { retryableError } from "./limits/retry-info.js";
 import type { NodeRequest } from "./http/node-handler.js";
 import { createUserService } from "./users/user-service.js";
 
@@ -54,6 +55,8 @@ export { DEFAULT_MAX_MESSAGE_BYTES } from "./limits/message-size.js";
 
 /** What open streams are told when the server stops. */
 export const SHUTDOWN_MESSAGE = "server is shutting down; reconnect to another instance or retry shortly";
+/** The RetryInfo delay sent with it: long enough for a load balancer to route around this replica. */
+export const SHUTDOWN_RETRY_MS = 1_000;
 
 export interface AppOptions {
   /**
@@ -252,7 +255,7 @@ export function createApp(options: AppOptions = {}): App {
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;
     dependencies.stopServing();
-    shutdown.abort(new ConnectError(SHUTDOWN_MESSAGE, Code.Unavailable));
+    shutdown.abort(retryableError(SHUTDOWN_MESSAGE, Code.Unavailable, SHUTDOWN_RETRY_MS));
   }
 
   return {

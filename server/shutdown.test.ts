@@ -9,6 +9,8 @@ import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
 import { UserService } from "../gen/userservice/user_service_pb.js";
+import { SHUTDOWN_RETRY_MS } from "./app.js";
+import { retryDelayMs } from "./limits/retry-info.js";
 import { spawnServer } from "./test-support/server-process.js";
 import { bearer, collect } from "./test-support/test-server.js";
 
@@ -67,6 +69,8 @@ describe("SIGTERM under load", () => {
     expect(healthSeen).toEqual([Status.SERVING, Status.NOT_SERVING]);
     for (const ended of [await watch, await subscription]) {
       expect(ended).toMatchObject({ code: Code.Unavailable, rawMessage: expect.stringContaining("shutting down") });
+      // With a google.rpc.RetryInfo saying when to come back (gRPC on the lean path, Connect over HTTP/1.1).
+      expect(retryDelayMs(ended!)).toBe(SHUTDOWN_RETRY_MS);
     }
 
     const restarted = await spawnServer(env);
@@ -116,6 +120,7 @@ describe("SIGTERM under load", () => {
 
     await subscription;
     expect(streamEnded).toMatchObject({ code: Code.Unavailable, rawMessage: expect.stringContaining("shutting down") });
+    expect(retryDelayMs(streamEnded as ConnectError)).toBe(SHUTDOWN_RETRY_MS);
     expect(await goaway).toBe(http2.constants.NGHTTP2_NO_ERROR);
     expect(await exitCode).toBe(0);
     session.destroy();
