@@ -1,4 +1,5 @@
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import type { ConnectError, Interceptor, Transport } from "@connectrpc/connect";
+import { honourRetryHints } from "./honour-retry-hints.js";
 import {
   createConnectTransport,
   createGrpcTransport,
@@ -19,6 +20,8 @@ export interface TransportFlags {
   binary: boolean;
   /** Request metadata sent with every call. */
   headers: [string, string][];
+  /** Told when a call waits as a RetryInfo asks before trying again (see honour-retry-hints.ts). */
+  onRetryWait?: (delayMs: number, error: ConnectError) => void;
 }
 
 export function createTransportFromFlags(flags: TransportFlags): Transport {
@@ -26,7 +29,7 @@ export function createTransportFromFlags(flags: TransportFlags): Transport {
     for (const [key, value] of flags.headers) request.header.append(key, value);
     return next(request);
   };
-  const common = { baseUrl: flags.url, interceptors: [addHeaders] };
+  const common = { baseUrl: flags.url, interceptors: [addHeaders, honourRetryHints({ onWait: flags.onRetryWait })] };
   switch (flags.protocol) {
     case "grpc":
       if (flags.httpVersion !== "2") throw new Error("gRPC needs HTTP/2: drop --http-version 1.1");
