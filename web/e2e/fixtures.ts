@@ -19,7 +19,8 @@ export interface AppServer {
   port: number;
   /** Users user1 ... userN (password PASSWORD), added to the database before the server starts. */
   seed(count: number): Promise<void>;
-  start(): Promise<void>;
+  /** Starts the server process; `env` adds variables (e.g. a rate limit) to the fixture's own. */
+  start(env?: Record<string, string>): Promise<void>;
   /** SIGTERM, as a deploy would; resolves once the process has exited. */
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -46,8 +47,8 @@ export const test = base.extend<{ server: AppServer }>({
         await seedUsers(storage.users, { count, prefix: "user", password: PASSWORD });
         await storage.close();
       },
-      async start() {
-        child = await spawnServer({ PORT: String(port), DATABASE_URL: databaseUrl, AUTH_SECRET, LOG_LEVEL: "info", SHUTDOWN_GRACE_MS: "2000" });
+      async start(env = {}) {
+        child = await spawnServer({ PORT: String(port), DATABASE_URL: databaseUrl, AUTH_SECRET, LOG_LEVEL: "info", SHUTDOWN_GRACE_MS: "2000", ...env });
         port = Number(new URL(child.url).port);
       },
       async stop() {

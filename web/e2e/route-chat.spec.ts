@@ -48,3 +48,19 @@ test("a browser and a native gRPC client (grpc-js RouteChat) see each other's no
     client.close();
   }
 });
+
+test("waits as the server asks when notes come too fast: Post is disabled for the hinted time", async ({ page, server }) => {
+  await server.start({ RATE_LIMIT_NOTES: "2/min" });
+  await page.goto(server.url);
+  await expect(page.getByTestId("link-state")).toHaveAttribute("data-state", "live");
+  await post(page, "one");
+  await post(page, "two");
+  await expect(notes(page).locator("[data-note-id]")).toHaveCount(2);
+  await post(page, "three");
+  await expect(page.getByRole("alert")).toContainText(/Not posted: .*too many notes from this client; retry in/);
+  const button = page.getByRole("form", { name: "Post a note" }).getByRole("button", { name: "Post" });
+  await expect(button).toBeDisabled();
+  // The draft is kept for when posting is possible again.
+  await expect(page.getByRole("textbox", { name: "Note", exact: true })).toHaveValue("three");
+});
+

@@ -1,3 +1,6 @@
+import { ConnectError } from "@connectrpc/connect";
+import { RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb";
+
 export interface BackoffOptions {
   /** First delay in ms. Default: 500. */
   initialMs?: number;
@@ -31,4 +34,20 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/**
+ * Delay before reconnect attempt `attempt` after `error`: the backoff, or longer if the server
+ * said when to come back (a google.rpc.RetryInfo detail, e.g. on UNAVAILABLE from a replica
+ * shutting down, or RESOURCE_EXHAUSTED from a limit).
+ */
+export function reconnectDelay(attempt: number, error: unknown, options: BackoffOptions = {}): number {
+  return Math.max(backoffDelay(attempt, options), retryHintMs(error) ?? 0);
+}
+
+/** The wait a google.rpc.RetryInfo detail on the error asks for, in ms; undefined without one. */
+export function retryHintMs(error: unknown): number | undefined {
+  const [info] = ConnectError.from(error).findDetails(RetryInfoSchema);
+  const delay = info?.retryDelay;
+  return delay === undefined ? undefined : Number(delay.seconds) * 1000 + Math.round(delay.nanos / 1_000_000);
 }

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { type Point, PointSchema } from "../../../gen/routeguide/route_guide_pb";
 import { E7, formatPoint } from "../route-guide/map-projection";
 import { describeError } from "../ui/describe-error";
+import { retryHintMs } from "./backoff";
 import { type LinkState, useLiveNotes } from "./use-live-notes";
 
 const LINK_TEXT: Record<LinkState, string> = {
@@ -20,6 +21,8 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
   const live = useLiveNotes(location);
   const [draft, setDraft] = useState("");
   const [postError, setPostError] = useState<unknown>(undefined);
+  // While the server has asked us to wait (RetryInfo on RESOURCE_EXHAUSTED), Post stays disabled.
+  const [postingPaused, setPostingPaused] = useState(false);
   const [latitude, setLatitude] = useState(String(location.latitude / E7));
   const [longitude, setLongitude] = useState(String(location.longitude / E7));
   const ids = { message: useId(), latitude: useId(), longitude: useId() };
@@ -39,6 +42,11 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
       setDraft("");
     } catch (error) {
       setPostError(error); // the draft stays, so nothing typed is lost
+      const waitMs = retryHintMs(error);
+      if (waitMs !== undefined) {
+        setPostingPaused(true);
+        setTimeout(() => setPostingPaused(false), waitMs);
+      }
     }
   }
 
@@ -79,7 +87,9 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
       <form className="toolbar" onSubmit={post} aria-label="Post a note">
         <label htmlFor={ids.message}>Note</label>
         <input id={ids.message} value={draft} onChange={(event) => setDraft(event.target.value)} maxLength={1000} required />
-        <button type="submit">Post</button>
+        <button type="submit" disabled={postingPaused} title={postingPaused ? "The server asked to wait before the next note" : undefined}>
+          Post
+        </button>
       </form>
       {postError !== undefined && (
         <p role="alert" className="error">

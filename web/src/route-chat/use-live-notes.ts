@@ -4,7 +4,7 @@ import type { Point } from "../../../gen/routeguide/route_guide_pb";
 import type { StoredNote } from "../../../gen/routeguide/route_notes_pb";
 import { useApi } from "../api/api-context";
 import { pointKey } from "../route-guide/map-projection";
-import { backoffDelay, sleep } from "./backoff";
+import { reconnectDelay, sleep } from "./backoff";
 
 export type LinkState = "connecting" | "live" | "reconnecting" | "stopped";
 
@@ -87,7 +87,7 @@ export function useLiveNotes(location: Point): LiveNotes {
             setState((previous) => ({ ...previous, link: "stopped", error }));
             return;
           }
-          const delay = backoffDelay(attempt++);
+          const delay = reconnectDelay(attempt++, error);
           setState((previous) => ({ ...previous, link: "reconnecting", retryInMs: delay, error }));
           await sleep(delay, signal);
         } finally {
