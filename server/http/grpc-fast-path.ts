@@ -273,7 +273,9 @@ function createCallLifetime(stream: ServerHttp2Stream, timeoutMs: number | undef
   };
   const onShutdown = () => abort(ConnectError.from(shutdownSignal?.reason, Code.Unavailable));
   const onClose = () => abort(new ConnectError("operation was canceled", Code.Canceled));
-  const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  // Whole milliseconds, as connect-node keeps its deadline (a Date): a grpc-timeout in micro- or
+  // nanoseconds (Go clients send "u") must not reach handlers as a fraction from timeoutMs().
+  const deadlineAt = timeoutMs === undefined ? undefined : Math.trunc(Date.now() + timeoutMs);
   const timer =
     timeoutMs === undefined
       ? undefined
