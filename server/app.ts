@@ -2,6 +2,9 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, type ConnectRouter, type ConnectRouterOptions, createContextValues } from "@connectrpc/connect";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
+import type { Tracer } from "@opentelemetry/api";
+import { traceCalls } from "./observability/trace-calls.js";
+import { traceHub, traceStorage } from "./observability/trace-backends.js";
 import { serveMetrics } from "./observability/metrics-endpoint.js";
 import { logRefusal, observeCalls } from "./observability/observe-calls.js";
 import { type Refusal, withConnectGetGuard } from "./http/connect-get-guard.js";
@@ -108,6 +111,11 @@ export interface AppOptions {
   grpcFastPath?: boolean;
   /** Structured log of every call and server event. Default: JSON lines on stdout at "info". */
   logger?: Logger;
+  /**
+   * OpenTelemetry tracer (startTracing, from the OTEL_* variables): a server span per call, and
+   * storage and hub spans beneath it. Default: none, and then no tracing code runs.
+   */
+  tracer?: Tracer;
 }
 
 export interface App {
@@ -157,10 +165,14 @@ function singleMessagePaths(services: readonly DescService[]): Set<string> {
 
 /** Builds the services and their dependencies; listening on a port is the caller's business. */
 export function createApp(options: AppOptions = {}): App {
-  const storage = options.storage ?? openEmbeddedStorage(options.databaseUrl);
+  const { tracer } = options;
+  const untracedStorage = options.storage ?? openEmbeddedStorage(options.databaseUrl);
+  const storage = tracer ? traceStorage(untracedStorage, tracer) : untracedStorage;
   const features = options.features ?? loadFeatureDb();
-  const noteHub = options.noteHub ?? createInProcessHub<NoteEvent>();
-  const chatHub = options.chatHub ?? createInProcessHub<ChatMessage>();
+  const untracedNoteHub = options.noteHub ?? createInProcessHub<NoteEvent>();
+  const untracedChatHub = options.chatHub ?? createInProcessHub<ChatMessage>();
+  const noteHub = tracer ? traceHub(untracedNoteHub, "notes", tracer) : untracedNoteHub;
+  const chatHub = tracer ? traceHub(untracedChatHub, "chat", tracer) : untracedChatHub;
   const logger = options.logger ?? createLogger();
   const reportError =
     options.reportError ?? ((error, procedure) => logger.error("server fault", { method: procedure, error }));
@@ -200,6 +212,7 @@ export function createApp(options: AppOptions = {}): App {
     // Outermost first: every call is logged and counted, faults are hidden, then the caller is
     // identified, and only then are per-client limits applied (a signed-in user counts as itself).
     interceptors: [
+      ...(tracer ? [traceCalls(tracer)] : []),
       observeCalls(logger, metrics),
       hideInternalErrors(reportError),
       requireAuthentication(authenticate),

@@ -4,12 +4,15 @@ import { openBackends } from "./backends.js";
 import { readConfig } from "./config.js";
 import { listenOnePort } from "./http/one-port-server.js";
 import { createLogger } from "./observability/logger.js";
+import { startTracing } from "./observability/tracing.js";
 import { redactPassword } from "./storage/open-storage.js";
 
 /** Wires the app to its port and to process signals; all behaviour lives in createApp. */
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({ level: config.logLevel });
+  // On only when the standard OTEL_* variables ask for it (see README "Tracing").
+  const tracing = startTracing();
   const backends = await openBackends({
     databaseUrl: config.databaseUrl,
     database: {
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
   });
   const app = createApp({
     logger,
+    tracer: tracing?.tracer,
     storage: backends.storage,
     noteHub: backends.noteHub,
     chatHub: backends.chatHub,
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     // Only now, with no request in flight, are the database and Redis closed.
     await app.close();
     await backends.close();
+    await tracing?.shutdown();
     logger.info("stopped");
     process.exit(0);
   };

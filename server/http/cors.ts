@@ -7,7 +7,7 @@ export interface CorsOptions {
    * origin. Default: none (only same-origin pages and non-browser clients).
    */
   allowedOrigins?: readonly string[];
-  /** Extra request headers browsers may send, beyond the protocols' own. Default: Authorization, X-Request-Id. */
+  /** Extra request headers browsers may send, beyond the protocols' own. Default: Authorization, X-Request-Id, W3C trace context. */
   extraAllowedHeaders?: readonly string[];
   /** Extra response headers browsers may read, beyond the protocols' own. Default: X-Request-Id. */
   extraExposedHeaders?: readonly string[];
@@ -21,7 +21,7 @@ export interface CorsOptions {
  */
 export function withCors(handler: NodeHandler, options: CorsOptions = {}): NodeHandler {
   const origins = new Set(options.allowedOrigins ?? []);
-  const allowedHeaders = [...connectCors.allowedHeaders, ...(options.extraAllowedHeaders ?? ["Authorization", "X-Request-Id"])].join(", ");
+  const allowedHeaders = [...connectCors.allowedHeaders, ...(options.extraAllowedHeaders ?? ["Authorization", "X-Request-Id", "Traceparent", "Tracestate"])].join(", ");
   const exposedHeaders = [...connectCors.exposedHeaders, ...(options.extraExposedHeaders ?? ["X-Request-Id"])].join(", ");
   const allowedMethods = connectCors.allowedMethods.join(", ");
   const maxAge = String(options.maxAgeSeconds ?? 7200);

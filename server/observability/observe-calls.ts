@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { transportInfoKey } from "../http/transport-info.js";
+import { traceIdKey } from "./trace-calls.js";
 import { grpcCodeName } from "../lib/code-names.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
@@ -9,6 +10,7 @@ const PROTOCOL_HEADERS = new Set([
   "content-type", "content-length", "te", "user-agent", "host", "connection", "accept", "accept-encoding",
   "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "x-grpc-web", "x-user-agent", "connect-protocol-version",
   "connect-timeout-ms", "connect-content-encoding", "connect-accept-encoding", "origin", "referer",
+  "traceparent", "tracestate",
 ]);
 /** Header names that may carry credentials: their values are never logged. */
 const CREDENTIAL_HEADER = /authorization|cookie|token|secret|passw|api-?key|session|credential|signature/i;
@@ -34,6 +36,8 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
     const transport = request.contextValues.get(transportInfoKey);
     const callerId = request.header.get("x-request-id");
     const requestId = callerId !== null && REQUEST_ID.test(callerId) ? callerId : `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
+    // Set by traceCalls (outside this interceptor) when tracing is on.
+    const traceId = request.contextValues.get(traceIdKey);
 
     const finish = (reason: unknown) => {
       const error = reason === undefined ? undefined : ConnectError.from(reason);
@@ -49,6 +53,7 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
         peer: transport?.peer,
         userAgent: clip(request.header.get("x-user-agent") ?? request.header.get("user-agent") ?? undefined, MAX_LOGGED_VALUE),
         requestId,
+        ...(traceId === undefined ? {} : { traceId }),
         metadata: callerMetadata(request.header),
         ...(error === undefined ? {} : { error: clip(error.rawMessage, MAX_LOGGED_ERROR) }),
       };

@@ -71,6 +71,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       .catch(rethrowUniqueViolation);
 
   return {
+    engine: "postgresql",
     users: {
       async insert(user) {
         await unavailableOnConnectionLoss(() => insertUser(pool, user));

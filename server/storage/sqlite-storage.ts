@@ -83,6 +83,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   }
 
   return {
+    engine: "sqlite",
     users: {
       async insert(user: UserRecord) {
         insertUserRow(user);

@@ -3,6 +3,8 @@
  * several replicas. Both pass the same contract suite (storage-contract.ts).
  */
 export interface Storage {
+  /** Which database this is (traces name it as db.system.name). */
+  readonly engine: "sqlite" | "postgresql";
   readonly users: UserStore;
   readonly notes: NoteStore;
   /** Resolves if the database answers; UNAVAILABLE otherwise (health checks). */

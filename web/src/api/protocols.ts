@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import type { NetworkLog } from "./network-log";
+import { sendTraceContext } from "./trace-context";
 
 export type ProtocolId = "connect-json" | "connect-binary" | "grpc-web";
 
@@ -25,7 +26,7 @@ export interface TransportOptions {
 
 /** A transport for one protocol that sends the session's token and records each call. */
 export function createTransport(protocol: ProtocolId, options: TransportOptions): Transport {
-  const interceptors = [recordCalls(protocol, options.log), sendToken(options.token)];
+  const interceptors = [recordCalls(protocol, options.log), sendToken(options.token), sendTraceContext()];
   const fetch = countingFetch(options.log);
   switch (protocol) {
     case "connect-json":
