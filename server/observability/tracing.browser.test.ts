@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
 import { launchChromium } from "../test-support/browser.js";
 import { type ServerProcess, spawnServer } from "../test-support/server-process.js";
 
@@ -107,6 +110,28 @@ describe("OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)", () => {
     expect(receiver.services).toContain("tracing-test");
     // The call's log line carries the trace id.
     expect(server.output()).toMatch(new RegExp(`"method":"routeguide.RouteNotesService/PostNote".*"traceId":"${traceId}"`));
+  });
+
+  it("traces native gRPC calls on the lean path alike, streams included (the span ends with the stream)", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const parentId = "00f067aa0ba902b7";
+    const guide = createClient(RouteGuide, createGrpcTransport({ baseUrl: server.url, interceptors: [(next) => (request) => (request.header.set("traceparent", `00-${traceId}-${parentId}-01`), next(request))] }));
+    await guide.getFeature({ latitude: 409146138, longitude: -746188906 });
+    const features = [];
+    for await (const feature of guide.listFeatures({ lo: { latitude: 400000000, longitude: -750000000 }, hi: { latitude: 420000000, longitude: -730000000 } })) features.push(feature);
+    expect(features.length).toBeGreaterThan(0);
+    const deadline = Date.now() + 15_000;
+    const named = (name: string) => receiver.spans.find((span) => span.traceId === traceId && span.name === name);
+    while (!named("routeguide.RouteGuide/GetFeature") || !named("routeguide.RouteGuide/ListFeatures")) {
+      if (Date.now() > deadline) throw new Error("gRPC spans not exported");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const name of ["routeguide.RouteGuide/GetFeature", "routeguide.RouteGuide/ListFeatures"]) {
+      const span = named(name)!;
+      expect(span).toMatchObject({ kind: 2, parentSpanId: parentId });
+      expect(attribute(span, "rpc.system")).toBe("grpc");
+      expect(attribute(span, "rpc.grpc.status_code")).toBe(0);
+    }
   });
 
   it("sends no trace and logs no trace id when the OTEL variables are unset", async () => {
