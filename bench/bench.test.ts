@@ -9,7 +9,7 @@ const run = promisify(execFile);
 describe("npm run bench -- --smoke", () => {
   it("runs every workload and prints every table", async () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke"], { maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
-    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
+    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Tracing", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
       expect(stdout).toContain(heading);
     }
     const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label}`)) ?? "";

@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,memory,wire,browser]
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,tracing,memory,wire,browser]
 //                 [--match LABEL_REGEX] [--log-level info] [--out FILE]
 //
 // Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
@@ -23,6 +23,7 @@ import { idleMemoryTable, measureIdleMemory } from "./workloads/idle-memory.js";
 import { BENCH_TOKEN, type ServerName, streamingCases, unaryCases } from "./workloads/request-cases.js";
 import { measureThroughput, throughputTable } from "./workloads/throughput.js";
 import { type EngineServer, measureStorageEngines, storageEnginesTable } from "./workloads/storage-engines.js";
+import { measureTracingCost, startOtlpSink, tracingTable } from "./workloads/tracing-cost.js";
 import { wireSizeTable } from "./workloads/wire-size.js";
 
 /** The server's per-client limits (server/limits), lifted for the benchmark's one client address. */
@@ -50,7 +51,7 @@ const smoke = values.smoke;
 const rounds = Number(values.rounds ?? (smoke ? 1 : 3));
 const seconds = Number(values.seconds ?? 5);
 const matching = new RegExp(values.match ?? "");
-const only = new Set((values.only ?? "unary,streaming,fanout,storage,memory,wire,browser").split(","));
+const only = new Set((values.only ?? "unary,streaming,fanout,storage,tracing,memory,wire,browser").split(","));
 const sizes = smoke
   ? { users: 1_500, storageUsers: 300, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
   : { users: 100_000, storageUsers: 10_000, browserUsers: 10_000, fanout: [1_000], idle: [1_000, 10_000], requests: undefined };
@@ -176,6 +177,19 @@ async function main(): Promise<string> {
     const results = await measureStorageEngines(servers, { rounds, seconds, requests: sizes.requests, token: BENCH_TOKEN, loadCpu }, log);
     await Promise.all(started.splice(0).map((server) => server.stop()));
     sections.push("", "## Storage engines: unary calls on SQLite and PostgreSQL", "", `GetUser: h2load -c 8 -m 8, gRPC. CreateUser: 4 calls at a time, a new user each, scrypt included. ${sizes.storageUsers.toLocaleString("en-US")} users seeded; PostgreSQL on the same machine (not pinned), default pool of 10.`, "", storageEnginesTable(results));
+  }
+
+  if (only.has("tracing")) {
+    const sink = await startOtlpSink();
+    const database = `sqlite:${join(scratch, "tracing.db")}`;
+    const off = await startProject(database);
+    const on = await startProject(database, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: "bench" });
+    const cases = unaryCases().filter((c) => c.label === "GetFeature gRPC (h2c)" || c.label === "GetFeature Connect JSON (HTTP/1.1)");
+    const rows = await measureTracingCost(cases, { off: off.port, on: on.port }, { rounds, seconds, requests: sizes.requests, loadCpu }, log);
+    await Promise.all(started.splice(0).map((server) => server.stop()));
+    if (sink.exports() === 0) throw new Error("the traced server exported nothing");
+    sink.close();
+    sections.push("", "## Tracing: OpenTelemetry off (the default) and on", "", "The same server build; \"on\" exports every span (server span per call) over OTLP/HTTP to a sink on the load core. Off installs no tracing code on the call path.", "", tracingTable(rows));
   }
 
   if (only.has("memory")) {
