@@ -78,3 +78,45 @@ describe.each([
     expect(frames.trailers?.["grpc-status"]).toBe("0");
   });
 });
+
+describe("gRPC-Web status on the one port", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  /** One gRPC-Web call over HTTP/1.1 (fetch, as browsers send it). */
+  async function grpcWeb(path: string, message: Uint8Array) {
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    frame.set(message, 5);
+    const response = await fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", authorization: `Bearer ${TEST_TOKEN}` },
+      body: frame,
+    });
+    return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+  }
+
+  it("answers an error with no header metadata trailers-only: the status in the headers, an empty body", async () => {
+    const response = await grpcWeb("/userservice.UserService/GetUser", emptyGetUser);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("grpc-status")).toBe("3");
+    expect(decodeURIComponent(response.headers.get("grpc-message") ?? "")).toBe("id: is required");
+    expect(response.body.length).toBe(0);
+  });
+
+  it("keeps the trailer frame in the body after header metadata, and after a message", async () => {
+    const failedStream = await grpcWeb("/userservice.UserService/ListUsers", negativePageSize);
+    expect(failedStream.headers.get("x-request-id")).toMatch(/./);
+    expect(failedStream.headers.get("grpc-status")).toBeNull();
+    expect(failedStream.body[0]).toBe(0x80);
+    expect(failedStream.body.toString("latin1")).toContain("grpc-status: 3");
+    const ok = await grpcWeb("/routeguide.RouteGuide/GetFeature", new Uint8Array([8, 1, 16, 1]));
+    expect(ok.headers.get("grpc-status")).toBeNull();
+    expect(ok.body[0]).toBe(0);
+    expect(ok.body.toString("latin1")).toContain("grpc-status: 0");
+  });
+});
+

@@ -17,17 +17,79 @@ export function hasHeaderMetadata(headers: OutgoingHttpHeaders | Iterable<string
  * response headers only, so this is what lets them see the error. With header metadata, or
  * after a message, the headers and the trailers stay separate frames.
  *
+ * gRPC-Web (HTTP/1.1 and HTTP/2) has the same form: the status in the response headers and an
+ * empty body, instead of a body holding only the trailer frame. connect-es, grpc-web and Envoy
+ * read it there.
+ *
  * connect-node (through Node's compatibility API) always sends headers, then trailers: its head
  * and trailers are held until the call ends or writes a message.
  */
 export function withGrpcTrailersOnly(handler: NodeHandler): NodeHandler {
   return (request, response) => {
     const contentType = String(request.headers["content-type"] ?? "");
-    if ("stream" in response && contentType.startsWith("application/grpc") && !contentType.startsWith("application/grpc-web")) {
-      holdHeadUntilBody(response);
-    }
+    if (contentType.startsWith("application/grpc-web")) holdGrpcWebHeadUntilMessage(response);
+    else if ("stream" in response && contentType.startsWith("application/grpc")) holdHeadUntilBody(response);
     handler(request, response);
   };
+}
+
+/** gRPC-Web: a body whose first frame is the trailer frame (flag 0x80) becomes headers. */
+function holdGrpcWebHeadUntilMessage(response: NodeResponse): void {
+  const writeHead = response.writeHead as (...args: unknown[]) => NodeResponse;
+  const write = response.write as (...args: unknown[]) => boolean;
+  const end = response.end as (...args: unknown[]) => NodeResponse;
+  let held: { status: number; headers: OutgoingHttpHeaders } | undefined;
+  const restore = (self: NodeResponse) => {
+    self.writeHead = writeHead as typeof response.writeHead;
+    self.write = write as typeof response.write;
+  };
+  /** Sends the head, with the trailer frame's fields in it if `chunk` is a lone trailer frame; true if it was. */
+  const sendHead = (self: NodeResponse, chunk: unknown): boolean => {
+    const { status, headers } = held!;
+    held = undefined;
+    restore(self);
+    const trailers = chunk instanceof Uint8Array && chunk[0] === 0x80 && !hasHeaderMetadata(headers) ? parseTrailerFrame(chunk) : undefined;
+    if (trailers === undefined) {
+      writeHead.call(self, status, headers);
+      return false;
+    }
+    writeHead.call(self, status, { ...headers, ...trailers });
+    return true;
+  };
+  response.writeHead = function (this: NodeResponse, status: number, ...rest: unknown[]) {
+    const headers = rest.find((arg): arg is OutgoingHttpHeaders => typeof arg === "object" && arg !== null && !Array.isArray(arg));
+    held = { status, headers: { ...headers } };
+    return this;
+  } as typeof response.writeHead;
+  response.write = function (this: NodeResponse, chunk: unknown, ...rest: unknown[]) {
+    if (held === undefined) return write.call(this, chunk, ...rest);
+    if (!sendHead(this, chunk)) return write.call(this, chunk, ...rest);
+    // The trailer frame went into the headers: nothing to write (it is always the last frame).
+    const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
+    if (callback) process.nextTick(callback);
+    return true;
+  } as typeof response.write;
+  response.end = function (this: NodeResponse, ...args: unknown[]) {
+    if (held !== undefined) {
+      const chunk = args[0] instanceof Uint8Array ? args[0] : undefined;
+      if (sendHead(this, chunk)) args.shift();
+    }
+    restore(this);
+    return end.apply(this, args);
+  } as typeof response.end;
+}
+
+/** "grpc-status: 3\r\ngrpc-message: ...\r\n" after the 5-byte frame prefix, as header fields; undefined if it is not one frame. */
+function parseTrailerFrame(frame: Uint8Array): OutgoingHttpHeaders | undefined {
+  if (frame.length < 5) return undefined;
+  const length = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).readUInt32BE(1);
+  if (frame.length !== 5 + length) return undefined;
+  const fields: OutgoingHttpHeaders = {};
+  for (const line of Buffer.from(frame.subarray(5)).toString("latin1").split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) fields[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return fields["grpc-status"] === undefined ? undefined : fields;
 }
 
 function holdHeadUntilBody(response: NodeResponse): void {
