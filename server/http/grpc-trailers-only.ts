@@ -38,43 +38,39 @@ function holdGrpcWebHeadUntilMessage(response: NodeResponse): void {
   const writeHead = response.writeHead as (...args: unknown[]) => NodeResponse;
   const write = response.write as (...args: unknown[]) => boolean;
   const end = response.end as (...args: unknown[]) => NodeResponse;
-  let held: { status: number; headers: OutgoingHttpHeaders } | undefined;
-  const restore = (self: NodeResponse) => {
-    self.writeHead = writeHead as typeof response.writeHead;
-    self.write = write as typeof response.write;
-  };
-  /** Sends the head, with the trailer frame's fields in it if `chunk` is a lone trailer frame; true if it was. */
+  // The head connect-node wrote, not yet sent; `passing` once the body has begun (or Node's own
+  // end() writes a head), after which every method passes straight through.
+  let held: unknown[] | undefined;
+  let passing = false;
+  /** Sends the held head, with the trailer frame's fields in it if `chunk` is a lone trailer frame; true if it was. */
   const sendHead = (self: NodeResponse, chunk: unknown): boolean => {
-    const { status, headers } = held!;
+    const head = held!;
     held = undefined;
-    restore(self);
-    const trailers = chunk instanceof Uint8Array && chunk[0] === 0x80 && !hasHeaderMetadata(headers) ? parseTrailerFrame(chunk) : undefined;
+    passing = true;
+    const headers = head.find((arg): arg is OutgoingHttpHeaders => typeof arg === "object" && arg !== null && !Array.isArray(arg));
+    const trailers = chunk instanceof Uint8Array && chunk[0] === 0x80 && (headers === undefined || !hasHeaderMetadata(headers)) ? parseTrailerFrame(chunk) : undefined;
     if (trailers === undefined) {
-      writeHead.call(self, status, headers);
+      writeHead.apply(self, head);
       return false;
     }
-    writeHead.call(self, status, { ...headers, ...trailers });
+    writeHead.call(self, head[0], { ...headers, ...trailers });
     return true;
   };
-  response.writeHead = function (this: NodeResponse, status: number, ...rest: unknown[]) {
-    const headers = rest.find((arg): arg is OutgoingHttpHeaders => typeof arg === "object" && arg !== null && !Array.isArray(arg));
-    held = { status, headers: { ...headers } };
+  response.writeHead = function (this: NodeResponse, ...args: unknown[]) {
+    if (passing) return writeHead.apply(this, args);
+    held = args;
     return this;
   } as typeof response.writeHead;
   response.write = function (this: NodeResponse, chunk: unknown, ...rest: unknown[]) {
-    if (held === undefined) return write.call(this, chunk, ...rest);
-    if (!sendHead(this, chunk)) return write.call(this, chunk, ...rest);
+    if (held === undefined || !sendHead(this, chunk)) return write.call(this, chunk, ...rest);
     // The trailer frame went into the headers: nothing to write (it is always the last frame).
     const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
     if (callback) process.nextTick(callback);
     return true;
   } as typeof response.write;
   response.end = function (this: NodeResponse, ...args: unknown[]) {
-    if (held !== undefined) {
-      const chunk = args[0] instanceof Uint8Array ? args[0] : undefined;
-      if (sendHead(this, chunk)) args.shift();
-    }
-    restore(this);
+    if (held !== undefined && sendHead(this, args[0])) args.shift();
+    passing = true;
     return end.apply(this, args);
   } as typeof response.end;
 }
