@@ -65,6 +65,8 @@ describe("the server process (npm start)", () => {
       expect(call.headers.get("access-control-allow-origin")).toBe("http://app.example");
       expect(call.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("grpc-status");
       expect(call.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("grpc-message");
+      // Error details (RetryInfo, ...) travel in grpc-status-details-bin: browsers must be let read it.
+      expect(call.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("grpc-status-details-bin");
     } finally {
       await server.stop();
     }
