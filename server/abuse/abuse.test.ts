@@ -156,10 +156,11 @@ describe("abuse of a real server process", () => {
       const waited = await timedLogin("127.0.0.7");
       const results = await burst;
       expect(results.filter((error) => error?.code === Code.ResourceExhausted).length).toBeGreaterThan(20);
-      // At most 2 running and 4 queued from the attacker are ahead: about 4 hash times, where 40
-      // unbounded logins on libuv's 4 threads made it 10 or more. Relative to a login alone just
-      // before, so a busy machine slows both alike.
-      expect(waited).toBeLessThan(alone * 5 + 500);
+      // At most 4 of the attacker's logins are ahead (2 hashing, the rest queued): about 4 hash
+      // times, where 40 unbounded logins on libuv's 4 threads made it 10 rounds of 4 at once, 20
+      // or more. Relative to a login alone just before; the bound leaves room for hashes that run
+      // two at a time sharing a busy machine's cores (measured: 9x alone with a CPU hog).
+      expect(waited).toBeLessThan(alone * 12 + 500);
     });
   });
 
