@@ -7,11 +7,15 @@ import type { Storage } from "../storage/storage.js";
  * "users.get", "route_notes.add", ... Used only when tracing is on.
  */
 export function traceStorage(storage: Storage, tracer: Tracer): Storage {
-  const system = storage.engine;
+  const spans = (collection: string) => (operation: string): SpanSpec => ({
+    name: `${collection}.${operation}`,
+    kind: SpanKind.CLIENT,
+    attributes: { "db.system.name": storage.engine, "db.collection.name": collection, "db.operation.name": operation },
+  });
   return {
     engine: storage.engine,
-    users: traceMethods(storage.users, "users", (operation) => ({ name: `users.${operation}`, attributes: { "db.system.name": system, "db.collection.name": "users", "db.operation.name": operation } }), tracer),
-    notes: traceMethods(storage.notes, "route_notes", (operation) => ({ name: `route_notes.${operation}`, attributes: { "db.system.name": system, "db.collection.name": "route_notes", "db.operation.name": operation } }), tracer),
+    users: traceMethods(storage.users, spans("users"), tracer),
+    notes: traceMethods(storage.notes, spans("route_notes"), tracer),
     check: () => storage.check(),
     close: () => storage.close(),
   };
@@ -21,9 +25,6 @@ export function traceStorage(storage: Storage, tracer: Tracer): Storage {
 export function traceHub<T>(hub: LiveHub<T>, name: string, tracer: Tracer): LiveHub<T> {
   return {
     ...hub,
-    subscribe: (listener, onLost) => hub.subscribe(listener, onLost),
-    subscriberCount: () => hub.subscriberCount(),
-    check: () => hub.check(),
     publish: (event) => inSpan(tracer, { name: `${name} publish`, kind: SpanKind.PRODUCER, attributes: { "messaging.destination.name": name, "messaging.operation.type": "send" } }, () => hub.publish(event)),
   };
 }
@@ -34,11 +35,11 @@ interface SpanSpec {
   attributes: Record<string, string>;
 }
 
-function traceMethods<T extends object>(target: T, _collection: string, spec: (operation: string) => SpanSpec, tracer: Tracer): T {
+function traceMethods<T extends object>(target: T, spec: (operation: string) => SpanSpec, tracer: Tracer): T {
   const traced = {} as Record<string, unknown>;
   for (const key of Object.keys(target) as (keyof T & string)[]) {
     const method = target[key];
-    traced[key] = typeof method === "function" ? (...args: unknown[]) => inSpan(tracer, { kind: SpanKind.CLIENT, ...spec(key) }, () => method.apply(target, args)) : method;
+    traced[key] = typeof method === "function" ? (...args: unknown[]) => inSpan(tracer, spec(key), () => method.apply(target, args)) : method;
   }
   return traced as T;
 }
