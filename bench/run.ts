@@ -102,7 +102,8 @@ function startProject(databaseUrl: string, extraEnv: Record<string, string> = {}
     script: join(root, "server/main.ts"),
     // Per-client limits lifted, as behind a proxy (one client address, 1,000 streams per connection):
     // the figures are the server's capacity, not its abuse limits.
-    env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string, ...LIMITS_LIFTED, ...extraEnv },
+    // No SIGTERM delay: nothing routes around a benchmark server, and it should stop at once.
+    env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string, SHUTDOWN_DELAY_MS: "0", ...LIMITS_LIFTED, ...extraEnv },
     logFile: join(scratch, `project-${started.length}.log`),
   }).then((server) => (started.push(server), server));
 }
