@@ -112,18 +112,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
+  return integerAtLeast(env, name, fallback, 1, "a positive integer");
 }
 
 function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return integerAtLeast(env, name, fallback, 0, "an integer of 0 or more");
+}
+
+function integerAtLeast(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, what: string): number {
   const text = env[name];
   if (text === undefined || text === "") return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be an integer of 0 or more, got "${text}"`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be ${what}, got "${text}"`);
   return value;
 }
 

@@ -5,7 +5,7 @@ import { readConfig } from "./config.js";
 import { listenOnePort } from "./http/one-port-server.js";
 import { createLogger } from "./observability/logger.js";
 import { startTracing } from "./observability/tracing.js";
-import { redactPassword } from "./storage/open-storage.js";
+import { redactPassword } from "./lib/redact-url.js";
 
 /** Wires the app to its port and to process signals; all behaviour lives in createApp. */
 async function main(): Promise<void> {

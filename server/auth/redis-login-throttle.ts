@@ -1,6 +1,4 @@
 import type { RedisLink } from "../redis/redis-link.js";
-import { unavailable } from "../redis/redis-link.js";
-import { withTimeout } from "../lib/with-timeout.js";
 import type { LoginThrottle, LoginThrottleOptions } from "./login-throttle.js";
 
 /**
@@ -30,17 +28,13 @@ export function createRedisLoginThrottle(link: RedisLink, options: Omit<LoginThr
   const windowMs = options.windowMs ?? 15 * 60_000;
   const now = options.now ?? Date.now;
   const key = (username: string, address: string) => link.key(`login:${encodeURIComponent(username.toLowerCase())}:${address}`);
-  const redis = <T>(command: Promise<T>) =>
-    withTimeout(command, 2_000).catch((error: unknown) => {
-      throw unavailable(error);
-    });
   return {
     async attempt(username, address) {
       const args = [now(), freeAttempts, baseDelayMs, maxDelayMs, windowMs].map(String);
-      return Number(await redis(link.commands.eval(ATTEMPT, { keys: [key(username, address)], arguments: args })));
+      return Number(await link.run(link.commands.eval(ATTEMPT, { keys: [key(username, address)], arguments: args })));
     },
     async recordSuccess(username, address) {
-      await redis(link.commands.del(key(username, address)));
+      await link.run(link.commands.del(key(username, address)));
     },
   };
 }

@@ -374,7 +374,7 @@ function sendStatus(stream: ServerHttp2Stream, error: ConnectError | undefined, 
   }
   const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
   header?.forEach((value, name) => (headers[name] = value));
-  if (hasHeaderMetadata(Object.keys(headers))) {
+  if (hasHeaderMetadata(headers)) {
     // Header metadata goes out as headers, as grpc-go's server and connect-node send it.
     stream.respond(headers, { waitForTrailers: true });
     stream.once("wantTrailers", () => stream.sendTrailers(fields));

@@ -5,9 +5,8 @@ import type { NodeHandler, NodeResponse } from "./node-handler.js";
 const PROTOCOL_HEADERS = new Set(["content-type", "grpc-encoding", "grpc-accept-encoding", "date"]);
 
 /** Whether the headers carry metadata of the application (x-request-id, custom headers). */
-export function hasHeaderMetadata(headers: OutgoingHttpHeaders | Iterable<string>): boolean {
-  const names = Symbol.iterator in headers ? [...(headers as Iterable<string>)] : Object.keys(headers);
-  return names.some((name) => !name.startsWith(":") && !PROTOCOL_HEADERS.has(name.toLowerCase()));
+export function hasHeaderMetadata(headers: OutgoingHttpHeaders): boolean {
+  return Object.keys(headers).some((name) => !name.startsWith(":") && !PROTOCOL_HEADERS.has(name.toLowerCase()));
 }
 
 /**

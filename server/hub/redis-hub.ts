@@ -1,6 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { REDIS_UNAVAILABLE, type RedisLink, unavailable } from "../redis/redis-link.js";
-import { withTimeout } from "../lib/with-timeout.js";
+import { REDIS_UNAVAILABLE, type RedisLink } from "../redis/redis-link.js";
 import { createListenerSet, type LiveHub } from "./live-hub.js";
 
 /** How events travel through Redis: as text. */
@@ -14,8 +13,6 @@ export interface RedisHubOptions<T> {
   /** Channel name under the link's prefix, e.g. "chat". */
   channel: string;
   codec: HubCodec<T>;
-  /** PUBLISH gives up after this long. Default: 2,000 ms. */
-  publishTimeoutMs?: number;
   /** A listener threw, or a message could not be decoded. Default: console.error. */
   onError?: (error: unknown) => void;
 }
@@ -25,7 +22,7 @@ export interface RedisHubOptions<T> {
  * own listeners. When the link loses its subscription every listener is told (its stream ends
  * UNAVAILABLE and its client resumes), and new subscriptions are refused until the link is back.
  */
-export async function createRedisHub<T>({ link, channel, codec, publishTimeoutMs = 2_000, onError = console.error }: RedisHubOptions<T>): Promise<LiveHub<T>> {
+export async function createRedisHub<T>({ link, channel, codec, onError = console.error }: RedisHubOptions<T>): Promise<LiveHub<T>> {
   const listeners = createListenerSet<T>(onError);
   await link.listen(channel, (text) => {
     let event: T;
@@ -43,9 +40,7 @@ export async function createRedisHub<T>({ link, channel, codec, publishTimeoutMs
   const key = link.key(channel);
   return {
     async publish(event) {
-      await withTimeout(link.commands.publish(key, codec.encode(event)), publishTimeoutMs).catch((error: unknown) => {
-        throw unavailable(error);
-      });
+      await link.run(link.commands.publish(key, codec.encode(event)));
     },
     subscribe(listener, onLost) {
       if (!link.up) throw new ConnectError(REDIS_UNAVAILABLE, Code.Unavailable);

@@ -1,5 +1,4 @@
-import { withTimeout } from "../lib/with-timeout.js";
-import { type RedisLink, unavailable } from "../redis/redis-link.js";
+import type { RedisLink } from "../redis/redis-link.js";
 import type { Rate } from "./rate-limiter.js";
 
 /**
@@ -28,9 +27,7 @@ export function createRedisRateLimiter(link: RedisLink, name: string, rate: Rate
   const perMs = rate.limit / rate.periodMs;
   const args = [String(rate.limit), String(perMs), String(Math.ceil(rate.periodMs))];
   return async (key) => {
-    const reply = await withTimeout(link.commands.eval(TAKE, { keys: [link.key(`rate:${name}:${key}`)], arguments: args }), 2_000).catch((error: unknown) => {
-      throw unavailable(error);
-    });
+    const reply = await link.run(link.commands.eval(TAKE, { keys: [link.key(`rate:${name}:${key}`)], arguments: args }));
     return Number(reply);
   };
 }

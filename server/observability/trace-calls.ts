@@ -1,6 +1,5 @@
-import { type Interceptor, createContextKey } from "@connectrpc/connect";
+import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
-import { ConnectError } from "@connectrpc/connect";
 
 /** The trace id of the call's server span, for the call's log line. */
 export const traceIdKey = createContextKey<string | undefined>(undefined, { description: "trace id" });

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createClient, type RedisClientType } from "redis";
+import { redactPassword } from "../lib/redact-url.js";
 import { withTimeout } from "../lib/with-timeout.js";
 
 /** What callers see when Redis cannot be reached. */
@@ -36,6 +37,8 @@ export interface RedisLink {
   onAvailability(listener: (up: boolean) => void): () => void;
   /** Resolves if both connections work; rejects UNAVAILABLE otherwise. */
   check(): Promise<void>;
+  /** A command on `commands`, given up after commandTimeoutMs; any failure becomes UNAVAILABLE. */
+  run<T>(command: Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -60,7 +63,7 @@ export async function openRedisLink(options: RedisLinkOptions): Promise<RedisLin
   // node-redis would retry a first connection for ever: a replica that cannot reach Redis at
   // start says so and stops, for its orchestrator to restart it.
   try {
-    await withTimeout(commands.connect(), timeoutMs, `Redis at ${redactedUrl(options.url)} did not answer within ${timeoutMs} ms`);
+    await withTimeout(commands.connect(), timeoutMs, `Redis at ${redactPassword(options.url)} did not answer within ${timeoutMs} ms`);
   } catch (error) {
     commands.destroy();
     throw unavailable(error);
@@ -71,6 +74,11 @@ export async function openRedisLink(options: RedisLinkOptions): Promise<RedisLin
     up = next;
     for (const listener of [...availability]) listener(next);
   }
+
+  const run = <T>(command: Promise<T>): Promise<T> =>
+    withTimeout(command, timeoutMs).catch((error: unknown) => {
+      throw unavailable(error);
+    });
 
   async function subscribe(attempt = 0): Promise<void> {
     const client = createClient({ url: options.url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } }) as RedisClientType;
@@ -126,10 +134,9 @@ export async function openRedisLink(options: RedisLinkOptions): Promise<RedisLin
     },
     async check() {
       if (!up) throw new ConnectError(REDIS_UNAVAILABLE, Code.Unavailable);
-      await withTimeout(commands.ping(), timeoutMs).catch((error: unknown) => {
-        throw unavailable(error);
-      });
+      await run(commands.ping());
     },
+    run,
     async close() {
       closed = true;
       clearTimeout(retryTimer);
@@ -139,10 +146,6 @@ export async function openRedisLink(options: RedisLinkOptions): Promise<RedisLin
       commands.destroy();
     },
   };
-}
-
-function redactedUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
 
 /** UNAVAILABLE for a failed Redis command; the driver's error stays in `cause`. */

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { redactPassword } from "../lib/redact-url.js";
 import { openPostgresStorage, type PostgresStorageOptions } from "./postgres-storage.js";
 import { openSqliteStorage } from "./sqlite-storage.js";
 import type { Storage } from "./storage.js";
@@ -26,9 +27,4 @@ export function openEmbeddedStorage(databaseUrl: string = DEFAULT_DATABASE_URL):
   }
   const path = match[1] as string;
   return openSqliteStorage({ path: path === ":memory:" ? path : resolve(path) });
-}
-
-/** The URL with any password replaced, for logs and messages. */
-export function redactPassword(databaseUrl: string): string {
-  return databaseUrl.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
