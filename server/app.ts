@@ -52,7 +52,9 @@ import { DEFAULT_RATE_LIMITS, limitRates, type RateLimitStore, type RateLimits }
 import { withTimeoutClamp } from "./http/timeout-clamp.js";
 import { retryableError } from "./limits/retry-info.js";
 import type { NodeRequest } from "./http/node-handler.js";
-import { createUserService } from "./users/user-service.js";
+import { BATCH_METHOD, createUserService } from "./users/user-service.js";
+import { validateRequests } from "./validation/validate-requests.js";
+import { serviceRules } from "../validation/service-rules.js";
 
 export { DEFAULT_MAX_MESSAGE_BYTES } from "./limits/message-size.js";
 
@@ -188,6 +190,7 @@ export function createApp(options: AppOptions = {}): App {
   const throttle = options.loginThrottle ?? createLoginThrottle(options.auth?.throttle);
   const login = createLogin({ users: storage.users, signer, passwords, throttle });
   const authenticate = createAuthenticator({ signer, users: storage.users, serviceTokens: options.auth?.serviceTokens });
+  const rules = serviceRules();
   const shutdown = new AbortController();
   const served = [RouteGuide, RouteNotesService, UserService, ChatRoomService, Health, ServerReflection, ServerReflectionV1Alpha];
   const health = createHealthStatus(served.map((service) => service.typeName));
@@ -210,7 +213,8 @@ export function createApp(options: AppOptions = {}): App {
   const routerOptions: ConnectRouterOptions = {
     readMaxBytes: sizeLimits.defaultBytes,
     // Outermost first: every call is logged and counted, faults are hidden, then the caller is
-    // identified, and only then are per-client limits applied (a signed-in user counts as itself).
+    // identified, and only then are per-client limits applied (a signed-in user counts as itself);
+    // requests are checked against their rules last, so invalid ones are counted by the limits too.
     interceptors: [
       ...(tracer ? [traceCalls(tracer)] : []),
       observeCalls(logger, metrics),
@@ -218,6 +222,7 @@ export function createApp(options: AppOptions = {}): App {
       requireAuthentication(authenticate),
       limitStreamsPerConnection(options.maxStreamsPerConnection ?? 100),
       limitRates(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.rateLimitStore),
+      validateRequests(rules, { checkedByHandler: [BATCH_METHOD] }),
     ],
     shutdownSignal: shutdown.signal,
   };
@@ -226,7 +231,7 @@ export function createApp(options: AppOptions = {}): App {
     const register = (service: DescService, impl: object) => registerWithSizeLimits(router, service, impl, sizeLimits);
     register(RouteGuide, createRouteGuideService({ features, board }));
     register(RouteNotesService, createRouteNotesService({ board, heartbeatMs: options.noteHeartbeatMs }));
-    register(UserService, createUserService({ users, room, login }));
+    register(UserService, createUserService({ users, room, login, rules }));
     register(ChatRoomService, createChatRoomService({ room }));
     register(Health, createHealthService(health));
     register(ServerReflection, reflection.v1);

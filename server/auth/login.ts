@@ -5,7 +5,6 @@ import { tooMany } from "../limits/retry-info.js";
 import type { UserStore } from "../storage/storage.js";
 import type { PasswordWork } from "../users/password-work.js";
 import { toUser } from "../users/user-directory.js";
-import { PASSWORD_RULE, USERNAME_RULE } from "../users/user-validation.js";
 import type { LoginThrottle } from "./login-throttle.js";
 import type { TokenSigner } from "./token-signer.js";
 
@@ -24,17 +23,8 @@ export function createLogin({ users, signer, throttle, passwords }: LoginOptions
   const decoy = passwords.hash("decoy password that never matches");
 
   return async function login(username: string, password: string, address: string): Promise<LoginResponse> {
-    if (username === "" || password === "") {
-      throw new ConnectError("username and password are required", Code.InvalidArgument);
-    }
-    // No account can have a longer name or password, and both are held (throttle) or hashed: refuse
-    // before either, so a huge value costs nothing.
-    if (username.length > USERNAME_RULE.maxLength) {
-      throw new ConnectError(`username: must be at most ${USERNAME_RULE.maxLength} characters`, Code.InvalidArgument);
-    }
-    if (password.length > PASSWORD_RULE.maxLength) {
-      throw new ConnectError(`password: must be at most ${PASSWORD_RULE.maxLength} characters`, Code.InvalidArgument);
-    }
+    // Empty, overlong names and passwords never get here: LoginRequest's rules refuse them before
+    // anything is held by the throttle or hashed (proto/userservice/rules).
     const waitMs = await throttle.attempt(username, address);
     if (waitMs > 0) throw tooMany("too many login attempts for this username", waitMs);
     const record = await users.findByUsername(username);

@@ -56,7 +56,6 @@ interface Route {
 /** What the innermost call needs that the interceptor request does not carry. */
 interface CallState {
   context: HandlerContext;
-  input: unknown;
 }
 
 /**
@@ -111,13 +110,14 @@ function collectRoutes(register: (router: ConnectRouter) => void, interceptors: 
     const implementation = fn.bind(self) as (input: unknown, context: HandlerContext) => unknown;
     const toMessage = (result: unknown) => (isMessage(result, method.output) ? result : create(method.output as DescMessage, result as never));
     const innermost = async (request: AnyRequest): Promise<AnyResponse> => {
-      const { context, input } = (request as WithState)[callState];
+      // The request's message, not the one read off the wire: an interceptor may have replaced it.
+      const { context } = (request as WithState)[callState];
       const header = context.responseHeader;
       const trailer = context.responseTrailer;
       if (method.methodKind === "unary") {
-        return { stream: false, service, method, header, trailer, message: toMessage(await implementation(input, context)) } as UnaryResponse;
+        return { stream: false, service, method, header, trailer, message: toMessage(await implementation(request.message, context)) } as UnaryResponse;
       }
-      const results = implementation(input, context) as AsyncIterable<unknown>;
+      const results = implementation(await onlyMessage(request.message as AsyncIterable<unknown>), context) as AsyncIterable<unknown>;
       return { stream: true, service, method, header, trailer, message: mapMessages(results, toMessage) } as StreamResponse;
     };
     const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
@@ -237,7 +237,7 @@ async function serve(route: Route, input: unknown, stream: ServerHttp2Stream, he
     contextValues,
     message: streaming ? singleMessage(input) : input,
   } as AnyRequest;
-  (request as WithState)[callState] = { context, input };
+  (request as WithState)[callState] = { context };
   try {
     const response = await route.call(request);
     if (!response.stream) {
@@ -260,6 +260,11 @@ async function serve(route: Route, input: unknown, stream: ServerHttp2Stream, he
 
 async function* singleMessage(message: unknown): AsyncGenerator<unknown> {
   yield message;
+}
+
+async function onlyMessage(messages: AsyncIterable<unknown>): Promise<unknown> {
+  for await (const message of messages) return message;
+  throw new ConnectError("protocol error: missing request message", Code.InvalidArgument);
 }
 
 /**

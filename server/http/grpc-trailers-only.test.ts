@@ -35,8 +35,8 @@ async function call(url: string, path: string, message: Uint8Array): Promise<Fra
 
 // GetUser with an empty id: INVALID_ARGUMENT, no header metadata.
 const emptyGetUser = new Uint8Array();
-// ListUsers with page_size -1: INVALID_ARGUMENT from a server stream.
-const negativePageSize = new Uint8Array([8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+// ListUsers after a page token that is no user's id: the handler fails once the stream has begun.
+const unknownPageToken = new Uint8Array([18, 6, ...new TextEncoder().encode("nobody")]);
 // ListFeatures over a rectangle with no feature: an OK stream with no message.
 const emptyRectangle = new Uint8Array([10, 4, 8, 1, 16, 1, 18, 4, 8, 2, 16, 2]);
 
@@ -53,14 +53,14 @@ describe.each([
   it("answers an error with no header metadata trailers-only, grpc-status in the one HEADERS frame (what Envoy reads)", async () => {
     const frames = await call(server.url, "/userservice.UserService/GetUser", emptyGetUser);
     expect(frames.trailersOnly).toBe(true);
-    expect(frames.headers).toMatchObject({ ":status": 200, "grpc-status": "3", "grpc-message": "id: is required" });
+    expect(frames.headers).toMatchObject({ ":status": 200, "grpc-status": "3", "grpc-message": "id: value is required" });
     expect(frames.trailers).toBeUndefined();
     expect(frames.bodyBytes).toBe(0);
   });
 
   it("sends header metadata (x-request-id) as headers, then the status in trailers: a failed stream and an empty OK one", async () => {
     for (const [path, message, status] of [
-      ["/userservice.UserService/ListUsers", negativePageSize, "3"],
+      ["/userservice.UserService/ListUsers", unknownPageToken, "3"],
       ["/routeguide.RouteGuide/ListFeatures", emptyRectangle, "0"],
     ] as const) {
       const frames = await call(server.url, path, message);
@@ -103,12 +103,12 @@ describe("gRPC-Web status on the one port", () => {
     const response = await grpcWeb("/userservice.UserService/GetUser", emptyGetUser);
     expect(response.status).toBe(200);
     expect(response.headers.get("grpc-status")).toBe("3");
-    expect(decodeURIComponent(response.headers.get("grpc-message") ?? "")).toBe("id: is required");
+    expect(decodeURIComponent(response.headers.get("grpc-message") ?? "")).toBe("id: value is required");
     expect(response.body.length).toBe(0);
   });
 
   it("keeps the trailer frame in the body after header metadata, and after a message", async () => {
-    const failedStream = await grpcWeb("/userservice.UserService/ListUsers", negativePageSize);
+    const failedStream = await grpcWeb("/userservice.UserService/ListUsers", unknownPageToken);
     expect(failedStream.headers.get("x-request-id")).toMatch(/./);
     expect(failedStream.headers.get("grpc-status")).toBeNull();
     expect(failedStream.body[0]).toBe(0x80);

@@ -55,7 +55,7 @@ describe.each(PROTOCOL_MATRIX)("connect-node client, $name", (protocol) => {
     const notFound = await users.getUser({ id: "missing" }).catch(ConnectError.from);
     expect(notFound).toMatchObject({ code: Code.NotFound, rawMessage: 'user "missing" not found' });
     const invalid = await collect(guide.listFeatures({ lo: point(0, 0) })).catch(ConnectError.from);
-    expect(invalid).toMatchObject({ code: Code.InvalidArgument, rawMessage: "hi: is required" });
+    expect(invalid).toMatchObject({ code: Code.InvalidArgument, rawMessage: "hi: value is required" });
   });
 
   it("a deadline that passes ends the call with DEADLINE_EXCEEDED", async () => {

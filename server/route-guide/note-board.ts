@@ -4,10 +4,7 @@ import { type Point, PointSchema, type RouteNote, RouteNoteSchema } from "../../
 import { type StoredNote, StoredNoteSchema } from "../../gen/routeguide/route_notes_pb.js";
 import type { LiveHub } from "../hub/live-hub.js";
 import type { NoteRecord, NoteStore } from "../storage/storage.js";
-import { type Bounds, boundsContain, pointKey, requireValidPoint } from "./geo.js";
-
-/** The longest note message accepted, in characters. */
-export const MAX_NOTE_LENGTH = 1000;
+import { type Bounds, boundsContain, pointKey, requiredPoint } from "./geo.js";
 
 /** What travels through the hub: a recorded note and the stream that posted it, if any. */
 export interface NoteEvent {
@@ -62,7 +59,7 @@ export interface NoteBoardOptions {
 export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 1_000, historyPageSize = 500 }: NoteBoardOptions): NoteBoard {
   return {
     async post(note, originId) {
-      const location = requireValidNote(note);
+      const location = requiredPoint(note.location, "location");
       const record = await store.add({
         latitude: location.latitude,
         longitude: location.longitude,
@@ -137,22 +134,6 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
       }
     },
   };
-}
-
-/** Returns the note's location if the note may be posted; otherwise INVALID_ARGUMENT naming the field. */
-export function requireValidNote(note: RouteNote): Point {
-  const location = requireValidPoint(note.location, "location");
-  const { message } = note;
-  if (message.trim() === "") {
-    throw new ConnectError("message: must not be empty", Code.InvalidArgument);
-  }
-  if (message.length > MAX_NOTE_LENGTH) {
-    throw new ConnectError(
-      `message: ${message.length} characters is over the limit of ${MAX_NOTE_LENGTH}`,
-      Code.InvalidArgument,
-    );
-  }
-  return location;
 }
 
 export function toStoredNote(record: NoteRecord): StoredNote {

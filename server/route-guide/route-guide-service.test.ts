@@ -81,7 +81,7 @@ describe("ListFeatures", () => {
       code: Code.InvalidArgument,
       rawMessage: expect.stringMatching(/^hi\.longitude: /),
     });
-    await expect(collect(client.listFeatures({ lo }))).rejects.toMatchObject({ rawMessage: "hi: is required" });
+    await expect(collect(client.listFeatures({ lo }))).rejects.toMatchObject({ rawMessage: "hi: value is required" });
   });
 });
 
@@ -113,7 +113,7 @@ describe("RecordRoute", () => {
         yield point(0, 1800000001);
       })(),
     );
-    await expect(promise).rejects.toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^points\[1\]\.longitude/) });
+    await expect(promise).rejects.toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^request 1: longitude: /) });
   });
 });
 
@@ -177,10 +177,10 @@ describe("RouteChat", () => {
   it("rejects an empty message and a missing location, naming the field", async () => {
     await expect(collect(client.routeChat((async function* () { yield note(1, 1, "  "); })()))).rejects.toMatchObject({
       code: Code.InvalidArgument,
-      rawMessage: "message: must not be empty",
+      rawMessage: "request 0: message: must not be empty",
     });
-    await expect(collect(client.routeChat((async function* () { yield { message: "no place" }; })()))).rejects.toMatchObject({
-      rawMessage: "location: is required",
+    await expect(collect(client.routeChat((async function* () { yield note(1, 1, "first"); yield { message: "no place" }; })()))).rejects.toMatchObject({
+      rawMessage: "request 1: location: value is required",
     });
     expect(app.noteHub.subscriberCount()).toBe(0);
   });

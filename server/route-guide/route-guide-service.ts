@@ -9,8 +9,8 @@ import {
 } from "../../gen/routeguide/route_guide_pb.js";
 import { consumeRequests, streamUntilDone } from "../lib/handler-streams.js";
 import type { FeatureDb } from "./feature-db.js";
-import { distanceMetres, pointBounds, requireValidBounds, requireValidPoint } from "./geo.js";
-import { type NoteBoard, requireValidNote } from "./note-board.js";
+import { distanceMetres, pointBounds, rectangleBounds, requiredPoint } from "./geo.js";
+import type { NoteBoard } from "./note-board.js";
 
 const MAX_INT32 = 2 ** 31 - 1;
 
@@ -19,15 +19,19 @@ export interface RouteGuideDeps {
   board: NoteBoard;
 }
 
-/** routeguide.RouteGuide, with the semantics of the canonical example servers. */
+/**
+ * routeguide.RouteGuide, with the semantics of the canonical example servers. Requests have
+ * passed their rules (proto/routeguide/rules) before they get here: points lie on the globe,
+ * rectangles have both corners, notes a location and a message.
+ */
 export function createRouteGuideService({ features, board }: RouteGuideDeps): ServiceImpl<typeof RouteGuide> {
   return {
     getFeature(point) {
-      return features.featureAt(requireValidPoint(point, ""));
+      return features.featureAt(point);
     },
 
     async *listFeatures(rectangle) {
-      yield* features.featuresIn(requireValidBounds(rectangle));
+      yield* features.featuresIn(rectangleBounds(rectangle));
     },
 
     async recordRoute(points) {
@@ -37,7 +41,6 @@ export function createRouteGuideService({ features, board }: RouteGuideDeps): Se
       let distance = 0;
       let previous: Point | undefined;
       for await (const point of points) {
-        requireValidPoint(point, `points[${pointCount}]`);
         pointCount++;
         if (features.isKnown(point)) featureCount++;
         if (previous !== undefined) distance += distanceMetres(previous, point);
@@ -61,8 +64,7 @@ export function createRouteGuideService({ features, board }: RouteGuideDeps): Se
         const originId = randomUUID();
         const feed = board.openFeed({ originId, deliver: (stored) => outgoing.push(stored.note!), drained: outgoing.drained, onLost: outgoing.fail });
         consumeRequests(notes, context, async (note) => {
-          const location = requireValidNote(note);
-          await feed.replayAndWatch(pointBounds(location));
+          await feed.replayAndWatch(pointBounds(requiredPoint(note.location, "location")));
           await board.post(note, originId);
         }).then(
           () => outgoing.end(),

@@ -53,7 +53,7 @@ describe("PostNote", () => {
     });
     await expect(notes.postNote(note(0, 0, "x".repeat(1001)))).rejects.toMatchObject({
       code: Code.InvalidArgument,
-      rawMessage: "message: 1001 characters is over the limit of 1000",
+      rawMessage: "message: must be at most 1000 characters",
     });
   });
 });
@@ -108,11 +108,11 @@ describe("SubscribeNotes", () => {
   it("requires a scope and a non-negative after_id", async () => {
     await expect(collect(notes.subscribeNotes({}))).rejects.toMatchObject({
       code: Code.InvalidArgument,
-      rawMessage: "scope: set either location or area",
+      rawMessage: "scope: exactly one field is required in oneof",
     });
     await expect(
       collect(notes.subscribeNotes({ scope: { case: "location", value: point(0, 0) }, afterId: -1n })),
-    ).rejects.toMatchObject({ rawMessage: "after_id: must not be negative" });
+    ).rejects.toMatchObject({ rawMessage: "after_id: must be greater than or equal to 0" });
   });
 
   it("releases its hub subscription when the subscriber goes away", async () => {

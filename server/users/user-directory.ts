@@ -4,7 +4,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type CreateUserRequest, type User, UserSchema } from "../../gen/userservice/user_service_pb.js";
 import { type UserRecord, type UserStore, UniqueViolationError } from "../storage/storage.js";
 import { hashPassword } from "./password-hash.js";
-import { requireValidNewUser } from "./user-validation.js";
 
 /** ListUsers page size when the request says 0. */
 export const DEFAULT_PAGE_SIZE = 10;
@@ -13,16 +12,19 @@ export const MAX_PAGE_SIZE = 1000;
 /** Roles given to every new user. */
 export const DEFAULT_ROLES = ["user"];
 
-/** Users as the services see them: validated creation, lookup and paging. */
+/**
+ * Users as the services see them: creation, lookup and paging. Requests have passed their rules
+ * (proto/userservice/rules) before they get here.
+ */
 export interface UserDirectory {
   /**
-   * INVALID_ARGUMENT for bad input, ALREADY_EXISTS for a taken username or email. `client`
+   * ALREADY_EXISTS for a taken username or email (emails compare in lower case). `client`
    * (an address or a user) is whom the password hashing counts against.
    */
   create(request: CreateUserRequest, client?: string): Promise<User>;
   /** NOT_FOUND for an unknown id. */
   get(id: string): Promise<User>;
-  /** One page in creation order after the user `pageToken`; INVALID_ARGUMENT for a bad token or size. */
+  /** One page in creation order after the user `pageToken`; INVALID_ARGUMENT for a token that is not a user's id. */
   listPage(pageSize: number, pageToken: string): Promise<User[]>;
   /** Ends every session of the user: tokens issued until now stop working. */
   logout(id: string): Promise<void>;
@@ -43,12 +45,11 @@ export function createUserDirectory({
 }: UserDirectoryOptions): UserDirectory {
   return {
     async create(request, client) {
-      const valid = requireValidNewUser(request);
       const record: UserRecord = {
         id: randomUUID(),
-        username: valid.username,
-        email: valid.email,
-        passwordHash: await hash(valid.password, client),
+        username: request.username,
+        email: request.email.toLowerCase(),
+        passwordHash: await hash(request.password, client),
         createdAt: now(),
         roles: DEFAULT_ROLES,
         tokensRevokedAt: 0,
@@ -66,14 +67,12 @@ export function createUserDirectory({
     },
 
     async get(id) {
-      if (id === "") throw new ConnectError("id: is required", Code.InvalidArgument);
       const record = await store.get(id);
       if (record === undefined) throw new ConnectError(`user "${id}" not found`, Code.NotFound);
       return toUser(record);
     },
 
     async listPage(pageSize, pageToken) {
-      if (pageSize < 0) throw new ConnectError("page_size: must not be negative", Code.InvalidArgument);
       const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
       if (pageToken !== "" && (await store.get(pageToken)) === undefined) {
         throw new ConnectError(

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   BatchResultSchema,
+  CreateUserRequestSchema,
   LogoutResponseSchema,
   type User,
   type ChatMessage,
@@ -13,15 +14,22 @@ import type { ChatRoom } from "../chat/chat-room.js";
 import { consumeRequests, streamUntilDone } from "../lib/handler-streams.js";
 import { clientAddress, clientKey } from "../limits/client-key.js";
 import type { UserDirectory } from "./user-directory.js";
+import type { RequestRules } from "../../validation/request-rules.js";
+import { describeProblems, fieldProblems } from "../../validation/violation-details.js";
 
 export interface UserServiceDeps {
   users: UserDirectory;
   room: ChatRoom;
   login: Login;
+  /** The request rules; BatchCreateUsers checks each request with them itself (see BATCH_METHOD). */
+  rules: RequestRules;
 }
 
+/** The method whose streamed requests the validation interceptor leaves to the handler. */
+export const BATCH_METHOD = `${UserService.typeName}/${UserService.method.batchCreateUsers.name}`;
+
 /** userservice.UserService. */
-export function createUserService({ users, room, login }: UserServiceDeps): ServiceImpl<typeof UserService> {
+export function createUserService({ users, room, login, rules }: UserServiceDeps): ServiceImpl<typeof UserService> {
   return {
     async getUser(request, context) {
       return visibleTo(callerOf(context), await users.get(request.id));
@@ -40,7 +48,14 @@ export function createUserService({ users, room, login }: UserServiceDeps): Serv
       let created = 0;
       let position = 0;
       const errors: string[] = [];
+      // An invalid request is reported and skipped rather than failing the batch, so the
+      // validation interceptor leaves these messages to this handler.
       await consumeRequests(requests, context, async (request) => {
+        const violations = rules.check(CreateUserRequestSchema, request);
+        if (violations.length > 0) {
+          errors.push(`request ${position++}: ${describeProblems(fieldProblems(violations))}`);
+          return;
+        }
         try {
           await users.create(request, clientKey(context.values));
           created++;
