@@ -23,6 +23,8 @@ import { createTokenSigner, type TokenSignerOptions } from "./auth/token-signer.
 import { createChatRoom } from "./chat/chat-room.js";
 import { createChatRoomService } from "./chat/chat-room-service.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { file_google_rpc_error_details } from "../gen/google/rpc/error_details_pb.js";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
@@ -204,8 +206,10 @@ export function createApp(options: AppOptions = {}): App {
       else logger.warn(`unreachable: ${names.join(", ")}; health is NOT_SERVING`, { errors: Object.values(failing).map(String) });
     },
   });
+  // The error details' types too (RetryInfo, BadRequest, buf.validate.Violations), so that tools
+  // that learn the schema by reflection can decode them.
   const reflection = createReflectionService(
-    served.map((service) => service.file),
+    [...served.map((service) => service.file), file_google_rpc_error_details, file_buf_validate_validate],
     served.map((service) => service.typeName),
   );
   const requestBodyTimeoutMs = options.requestBodyTimeoutMs ?? 30_000;

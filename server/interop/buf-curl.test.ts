@@ -34,4 +34,13 @@ describe.each([
     expect(failure.stderr).toContain("not_found");
     expect(failure.stderr).toContain('user \\"nobody\\" not found');
   });
+
+  it("shows the broken rules of an invalid request, decoded from the buf.validate.Violations detail", async () => {
+    const failure = await bufCurl(protocol, "userservice.UserService/CreateUser", { username: "ada", email: "not-an-email", password: "long enough" }, extra).catch((e) => e);
+    const error = JSON.parse(failure.stderr);
+    expect(error).toMatchObject({ code: "invalid_argument", message: "email: must be a valid email address" });
+    const violations = error.details.find((detail: { type: string }) => detail.type === "buf.validate.Violations");
+    expect(violations.debug.violations).toEqual([expect.objectContaining({ ruleId: "string.email", message: "must be a valid email address" })]);
+    expect(error.details.map((detail: { type: string }) => detail.type)).toContain("google.rpc.BadRequest");
+  });
 });

@@ -1,6 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { fromBinary } from "@bufbuild/protobuf";
+import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { eventually, startTestServer, TEST_TOKEN, type TestServer } from "../test-support/test-server.js";
 
 // A native gRPC client built at run time from the .proto files, as a user of grpc-js would.
@@ -11,6 +14,13 @@ const definition = protoLoader.loadSync(["routeguide/route_guide.proto", "userse
   defaults: true,
 });
 const loaded = grpc.loadPackageDefinition(definition) as any;
+
+/** google.rpc.Status as googleapis defines it (field numbers 1-3; Any is type_url 1, value 2). */
+const STATUS = protobuf
+  .parse(`syntax = "proto3"; package google.rpc;
+    message Any { string type_url = 1; bytes value = 2; }
+    message Status { int32 code = 1; string message = 2; repeated Any details = 3; }`, { keepCase: true })
+  .root.lookupType("google.rpc.Status");
 
 let server: TestServer;
 let guide: any;
@@ -117,6 +127,18 @@ describe("@grpc/grpc-js against the one port", () => {
       details: "username: must be at least 3 characters; email: value is required; password: value is required",
     });
     await expect(unary(guide, "GetFeature", { latitude: 0, longitude: 1800000001 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+  });
+
+  it("reads an invalid request's field violations from grpc-status-details-bin as googleapis defines it", async () => {
+    const error = await unary(users, "CreateUser", { username: "ada", email: "nope", password: "long enough" }).catch((e: grpc.ServiceError) => e);
+    expect(error).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "email: must be a valid email address" });
+    const [bytes] = (error as grpc.ServiceError).metadata.get("grpc-status-details-bin") as Buffer[];
+    // google.rpc.Status, decoded by protobufjs rather than by the Connect code that encoded it.
+    const status = STATUS.decode(bytes!) as unknown as { code: number; message: string; details: { type_url: string; value: Uint8Array }[] };
+    expect(status).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, message: "email: must be a valid email address" });
+    expect(status.details.map((detail) => detail.type_url)).toEqual(["type.googleapis.com/buf.validate.Violations", "type.googleapis.com/google.rpc.BadRequest"]);
+    const badRequest = fromBinary(BadRequestSchema, status.details[1]!.value);
+    expect(badRequest.fieldViolations).toEqual([expect.objectContaining({ field: "email", description: "must be a valid email address", reason: "string.email" })]);
   });
 
   it("honours a deadline", async () => {
