@@ -31,8 +31,8 @@ describe("the rules of the services", () => {
   it.each([
     [{ latitude: 900000000, longitude: -1800000000 }, []],
     [{ latitude: -900000000, longitude: 1800000000 }, []],
-    [{ latitude: 900000001, longitude: 0 }, ["latitude: must be greater than or equal to -900000000 and less than or equal to 900000000"]],
-    [{ latitude: 0, longitude: -1800000001 }, ["longitude: must be greater than or equal to -1800000000 and less than or equal to 1800000000"]],
+    [{ latitude: 900000001, longitude: 0 }, ["latitude: must be between -90 and 90 degrees (±900000000 in E7)"]],
+    [{ latitude: 0, longitude: -1800000001 }, ["longitude: must be between -180 and 180 degrees (±1800000000 in E7)"]],
   ])("Point %o: on the globe, edges included", (point, expected) => {
     expect(problems(PointSchema, point)).toEqual(expected);
   });
@@ -40,7 +40,7 @@ describe("the rules of the services", () => {
   it("Rectangle: both corners, each on the globe", () => {
     expect(problems(RectangleSchema, {})).toEqual(["lo: value is required", "hi: value is required"]);
     expect(problems(RectangleSchema, { lo: {}, hi: { latitude: -900000001 } })).toEqual([
-      "hi.latitude: must be greater than or equal to -900000000 and less than or equal to 900000000",
+      "hi.latitude: must be between -90 and 90 degrees (±900000000 in E7)",
     ]);
   });
 
@@ -61,7 +61,7 @@ describe("the rules of the services", () => {
       "scope: exactly one field is required in oneof",
     ]);
     expect(problems(SubscribeNotesRequestSchema, { scope: { case: "area", value: { lo: { longitude: 1800000001 } } } })).toEqual([
-      "area.lo.longitude: must be greater than or equal to -1800000000 and less than or equal to 1800000000",
+      "area.lo.longitude: must be between -180 and 180 degrees (±1800000000 in E7)",
       "area.hi: value is required",
     ]);
   });

@@ -4,20 +4,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type Violation, violationsToProto } from "@bufbuild/protovalidate";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { BadRequestSchema } from "../gen/google/rpc/error_details_pb.js";
+import { describeProblems, type FieldProblem } from "./field-problems.js";
 
-/** One broken rule, as a form shows it: the field's path ("area.lo.latitude") and what is wrong. */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
-
+/** The violations as a form shows them: each field's path ("area.lo.latitude") and what is wrong. */
 export function fieldProblems(violations: readonly Violation[]): FieldProblem[] {
   return violations.map((violation) => ({ field: pathToString(violation.field), message: violation.message }));
-}
-
-/** "username: value length must be at least 3 characters; email: ...", what clients show as the error. */
-export function describeProblems(problems: readonly FieldProblem[]): string {
-  return problems.map(({ field, message }) => (field === "" ? message : `${field}: ${message}`)).join("; ");
 }
 
 /**
@@ -41,16 +32,4 @@ export function invalidArgument(violations: readonly Violation[], prefix?: strin
     { desc: ViolationsSchema, value: violationsProto },
     { desc: BadRequestSchema, value: badRequest },
   ]);
-}
-
-/**
- * The per-field problems an error carries as details (BadRequest, which every protocol delivers
- * alike), or [] if it carries none.
- */
-export function problemsOf(error: unknown): FieldProblem[] {
-  const connectError = ConnectError.from(error);
-  if (connectError.code !== Code.InvalidArgument) return [];
-  return connectError
-    .findDetails(BadRequestSchema)
-    .flatMap((badRequest) => badRequest.fieldViolations.map(({ field, description }) => ({ field, message: description })));
 }

@@ -43,7 +43,7 @@ describe("Python grpcio client generated from the canonical protos", () => {
     expect(result.features_in_rectangle).toBe(100);
     expect(result.summary).toEqual([2, 2, 18327]);
     expect(result.route_chat).toEqual(["First message"]);
-    expect(result.bad_point).toEqual({ code: "INVALID_ARGUMENT", details: "latitude: must be greater than or equal to -900000000 and less than or equal to 900000000" });
+    expect(result.bad_point).toEqual({ code: "INVALID_ARGUMENT", details: "latitude: must be between -90 and 90 degrees (±900000000 in E7)" });
     expect(result.created).toEqual({ username: "pythonista", email: "py@example.com", roles: ["user"], has_id: true });
     expect(result.fetched_same).toBe(true);
     expect(result.listed).toContain("pythonista");

@@ -15,7 +15,8 @@ import { consumeRequests, streamUntilDone } from "../lib/handler-streams.js";
 import { clientAddress, clientKey } from "../limits/client-key.js";
 import type { UserDirectory } from "./user-directory.js";
 import type { RequestRules } from "../../validation/request-rules.js";
-import { describeProblems, fieldProblems } from "../../validation/violation-details.js";
+import { describeProblems } from "../../validation/field-problems.js";
+import { fieldProblems } from "../../validation/violation-details.js";
 
 export interface UserServiceDeps {
   users: UserDirectory;

@@ -6,7 +6,7 @@ import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { PointSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../../gen/routeguide/route_notes_pb.js";
 import { UserService } from "../../gen/userservice/user_service_pb.js";
-import { problemsOf } from "../../validation/violation-details.js";
+import { problemsOf } from "../../validation/field-problems.js";
 import { clientFor, collect, PROTOCOL_MATRIX, startTestServer, type TestServer } from "../test-support/test-server.js";
 
 const point = (latitude: number, longitude: number) => create(PointSchema, { latitude, longitude });
@@ -58,7 +58,7 @@ describe.each(SETUPS)("request rules over $name", ({ make, bidi, grpcFastPath })
     const error = await collect(notes.subscribeNotes({ scope: { case: "area", value: { lo: point(900000001, 0) } } })).catch(ConnectError.from);
     expect(error).toMatchObject({ code: Code.InvalidArgument });
     expect(problemsOf(error)).toEqual([
-      { field: "area.lo.latitude", message: "must be greater than or equal to -900000000 and less than or equal to 900000000" },
+      { field: "area.lo.latitude", message: "must be between -90 and 90 degrees (±900000000 in E7)" },
       { field: "area.hi", message: "value is required" },
     ]);
     expect(server.app.noteHub.subscriberCount()).toBe(0);
@@ -75,7 +75,7 @@ describe.each(SETUPS)("request rules over $name", ({ make, bidi, grpcFastPath })
         })(),
       )
       .catch(ConnectError.from);
-    expect(error).toMatchObject({ code: Code.InvalidArgument, rawMessage: "request 1: longitude: must be greater than or equal to -1800000000 and less than or equal to 1800000000" });
+    expect(error).toMatchObject({ code: Code.InvalidArgument, rawMessage: "request 1: longitude: must be between -180 and 180 degrees (±1800000000 in E7)" });
     expect(problemsOf(error)).toHaveLength(1);
   });
 

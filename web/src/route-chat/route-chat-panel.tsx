@@ -1,8 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { type Point, PointSchema } from "../../../gen/routeguide/route_guide_pb";
+import { type Point, PointSchema, RouteNoteSchema } from "../../../gen/routeguide/route_guide_pb";
 import { E7, formatPoint } from "../route-guide/map-projection";
 import { describeError } from "../ui/describe-error";
+import { useFieldProblem } from "../ui/field-problem";
+import { checkRequest, type FormProblems, hasProblems, NO_PROBLEMS, preloadRules, serverProblems } from "../ui/form-problems";
 import { retryHintMs } from "./backoff";
 import { type LinkState, useLiveNotes } from "./use-live-notes";
 
@@ -26,6 +28,11 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
   const [latitude, setLatitude] = useState(String(location.latitude / E7));
   const [longitude, setLongitude] = useState(String(location.longitude / E7));
   const ids = { message: useId(), latitude: useId(), longitude: useId() };
+  const [noteProblems, setNoteProblems] = useState<FormProblems>(NO_PROBLEMS);
+  const [placeProblems, setPlaceProblems] = useState<FormProblems>(NO_PROBLEMS);
+  const messageProblem = useFieldProblem(noteProblems, "message");
+  const latitudeProblem = useFieldProblem(placeProblems, "latitude");
+  const longitudeProblem = useFieldProblem(placeProblems, "longitude");
 
   useEffect(() => {
     setLatitude(String(location.latitude / E7));
@@ -35,13 +42,18 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
   async function post(event: FormEvent) {
     event.preventDefault();
     const message = draft.trim();
-    if (message === "") return;
+    const found = await checkRequest(RouteNoteSchema, { location, message });
+    setNoteProblems(found);
+    setPostError(undefined);
+    if (hasProblems(found)) return;
     try {
-      setPostError(undefined);
       await live.post(message);
       setDraft("");
     } catch (error) {
-      setPostError(error); // the draft stays, so nothing typed is lost
+      // The draft stays, so nothing typed is lost.
+      const fromServer = serverProblems(error);
+      if (hasProblems(fromServer)) setNoteProblems(fromServer);
+      else setPostError(error);
       const waitMs = retryHintMs(error);
       if (waitMs !== undefined) {
         setPostingPaused(true);
@@ -50,9 +62,14 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
     }
   }
 
-  function move(event: FormEvent) {
+  async function move(event: FormEvent) {
     event.preventDefault();
-    const point = create(PointSchema, { latitude: Math.round(Number(latitude) * E7), longitude: Math.round(Number(longitude) * E7) });
+    const degrees = { latitude: parseDegrees(latitude), longitude: parseDegrees(longitude) };
+    const init = { latitude: Math.round((degrees.latitude ?? 0) * E7), longitude: Math.round((degrees.longitude ?? 0) * E7) };
+    const found = { ...(await checkRequest(PointSchema, init)), ...notNumbers(degrees) };
+    setPlaceProblems(found);
+    if (hasProblems(found)) return;
+    const point = create(PointSchema, init);
     onLocationChange(point, formatPoint(point));
   }
 
@@ -68,11 +85,13 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
         </span>
       </p>
       {live.error !== undefined && live.link !== "live" && <p className="error">{describeError(live.error)}</p>}
-      <form className="toolbar" onSubmit={move} aria-label="Location">
+      <form className="toolbar" onSubmit={move} onFocus={preloadRules} aria-label="Location">
         <label htmlFor={ids.latitude}>Latitude</label>
-        <input id={ids.latitude} inputMode="decimal" value={latitude} onChange={(event) => setLatitude(event.target.value)} size={11} />
+        <input id={ids.latitude} inputMode="decimal" value={latitude} onChange={(event) => (setLatitude(event.target.value), setPlaceProblems(NO_PROBLEMS))} size={11} {...latitudeProblem.input} />
+        {latitudeProblem.message}
         <label htmlFor={ids.longitude}>Longitude</label>
-        <input id={ids.longitude} inputMode="decimal" value={longitude} onChange={(event) => setLongitude(event.target.value)} size={11} />
+        <input id={ids.longitude} inputMode="decimal" value={longitude} onChange={(event) => (setLongitude(event.target.value), setPlaceProblems(NO_PROBLEMS))} size={11} {...longitudeProblem.input} />
+        {longitudeProblem.message}
         <button type="submit">Go</button>
       </form>
       <ol className="notes" role="log" aria-label="Notes" aria-live="polite" data-testid="notes">
@@ -84,9 +103,10 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
           </li>
         ))}
       </ol>
-      <form className="toolbar" onSubmit={post} aria-label="Post a note">
+      <form className="toolbar" onSubmit={post} onFocus={preloadRules} noValidate aria-label="Post a note">
         <label htmlFor={ids.message}>Note</label>
-        <input id={ids.message} value={draft} onChange={(event) => setDraft(event.target.value)} maxLength={1000} required />
+        <input id={ids.message} value={draft} onChange={(event) => (setDraft(event.target.value), setNoteProblems(NO_PROBLEMS))} required {...messageProblem.input} />
+        {messageProblem.message}
         <button type="submit" disabled={postingPaused} title={postingPaused ? "The server asked to wait before the next note" : undefined}>
           Post
         </button>
@@ -98,4 +118,17 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
       )}
     </section>
   );
+}
+
+/** Degrees as typed ("40.78", "-74.1"), or undefined if it is not a number. */
+function parseDegrees(text: string): number | undefined {
+  const value = text.trim() === "" ? Number.NaN : Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** What the rules cannot say: that a field is not a number at all. */
+function notNumbers(degrees: { latitude: number | undefined; longitude: number | undefined }): FormProblems {
+  const problems: Record<string, string> = {};
+  for (const [field, value] of Object.entries(degrees)) if (value === undefined) problems[field] = "must be a number of degrees, e.g. 40.78";
+  return problems;
 }
