@@ -9,7 +9,7 @@ const run = promisify(execFile);
 describe("npm run bench -- --smoke", () => {
   it("runs every workload and prints every table", async () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke"], { maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
-    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Tracing", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
+    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Tracing", "## Validation", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
       expect(stdout).toContain(heading);
     }
     const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label}`)) ?? "";
@@ -20,6 +20,7 @@ describe("npm run bench -- --smoke", () => {
     // Across two replicas every note reaches every subscriber too.
     expect(stdout).toMatch(/\| 20 \| 2 \(PostgreSQL \+ Redis; poster on the first\) \| 3 \| 60 of 60 \|/);
     expect(row("PostgreSQL")).toMatch(/^\| PostgreSQL \| [\d,]+ \| [\d.]+x \| [\d,.]+ \| [\d.]+x \|$/);
+    expect(row("Point (GetFeature)")).toMatch(/^\| Point \(GetFeature\): 2 CEL rules \| [\d.]+ \| [\d,]+ \|$/);
     expect(row("Connect (binary)")).toMatch(/^\| Connect \(binary\) \| 300 \| [\d,]+ \| [\d,]+ \|$/);
   }, 180_000);
 });

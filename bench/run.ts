@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,tracing,memory,wire,browser]
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,tracing,validation,memory,wire,browser]
 //                 [--match LABEL_REGEX] [--log-level info] [--out FILE]
 //
 // Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
@@ -24,6 +24,7 @@ import { BENCH_TOKEN, type ServerName, streamingCases, unaryCases } from "./work
 import { measureThroughput, throughputTable } from "./workloads/throughput.js";
 import { type EngineServer, measureStorageEngines, storageEnginesTable } from "./workloads/storage-engines.js";
 import { measureTracingCost, startOtlpSink, tracingTable } from "./workloads/tracing-cost.js";
+import { measureValidationCost, validationTable } from "./workloads/validation-cost.js";
 import { wireSizeTable } from "./workloads/wire-size.js";
 
 /** The server's per-client limits (server/limits), lifted for the benchmark's one client address. */
@@ -51,7 +52,7 @@ const smoke = values.smoke;
 const rounds = Number(values.rounds ?? (smoke ? 1 : 3));
 const seconds = Number(values.seconds ?? 5);
 const matching = new RegExp(values.match ?? "");
-const only = new Set((values.only ?? "unary,streaming,fanout,storage,tracing,memory,wire,browser").split(","));
+const only = new Set((values.only ?? "unary,streaming,fanout,storage,tracing,validation,memory,wire,browser").split(","));
 const sizes = smoke
   ? { users: 1_500, storageUsers: 300, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
   : { users: 100_000, storageUsers: 10_000, browserUsers: 10_000, fanout: [1_000], idle: [1_000, 10_000], requests: undefined };
@@ -191,6 +192,12 @@ async function main(): Promise<string> {
     if (sink.exports() === 0) throw new Error("the traced server exported nothing");
     sink.close();
     sections.push("", "## Tracing: OpenTelemetry off (the default) and on", "", "The same server build; \"on\" exports every span (server span per call) over OTLP/HTTP to a sink on the load core. Off installs no tracing code on the call path.", "", tracingTable(rows));
+  }
+
+  if (only.has("validation")) {
+    log("request rules ...");
+    const rows = measureValidationCost({ rounds, checks: smoke ? 1_000 : 200_000 });
+    sections.push("", "## Validation: the request rules per message", "", "protovalidate on valid messages (every rule runs), in the bench process on the load core; median of the rounds. Each call pays one check per request message.", "", validationTable(rows));
   }
 
   if (only.has("memory")) {
