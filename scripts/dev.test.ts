@@ -30,7 +30,7 @@ describe("npm run dev", () => {
     dev.stderr.on("data", (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => dev.once("exit", resolve));
     try {
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000;
       while (!output.includes("Ctrl-C stops both")) {
         if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`dev did not start:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -53,5 +53,5 @@ describe("npm run dev", () => {
     expect(await exited).toBe(0);
     expect(await refused(apiPort)).toBe(true);
     expect(await refused(webPort)).toBe(true);
-  }, 90_000);
+  }, 150_000);
 });

@@ -2,6 +2,8 @@
 // (hot reload) together. The page is served by Vite and calls the API on its own port, which
 // allows Vite's origin through CORS. Ctrl-C (or SIGTERM) stops both.
 import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createServer } from "vite";
 
 const apiPort = Number(process.env.PORT ?? 8080);
@@ -10,7 +12,7 @@ const host = process.env.HOST ?? "127.0.0.1";
 const webOrigins = [`http://${host}:${webPort}`, `http://localhost:${webPort}`];
 const apiUrl = `http://${host}:${apiPort}`;
 
-const api = spawn(process.execPath, ["--watch-path=server", "--watch-path=gen", "--import", "tsx", "server/main.ts"], {
+const api = spawn(process.execPath, ["--watch-path=server", "--watch-path=gen", "--watch-path=validation", "--import", "tsx", "server/main.ts"], {
   stdio: "inherit",
   env: {
     ...process.env,
@@ -27,6 +29,9 @@ const vite = await createServer({
   server: { host, port: webPort, strictPort: true },
 });
 await vite.listen();
+// The page calls the API as soon as it loads: announce both only once the API is listening
+// (compiling the server on the fly takes seconds on a busy machine).
+await untilListening(host, apiPort, 120_000);
 console.log(`\n  Web app (hot reload): http://${host}:${webPort}/\n  API (gRPC, gRPC-Web, Connect): ${apiUrl}\n  Ctrl-C stops both.\n`);
 
 let stopping = false;
@@ -46,3 +51,18 @@ api.once("exit", (code) => {
     void stop(code ?? 1);
   }
 });
+
+async function untilListening(hostname: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(port, hostname);
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+  while (!(await accepts())) {
+    if (api.exitCode !== null) return; // its exit handler reports it
+    if (Date.now() > deadline) throw new Error(`the API server did not listen on ${hostname}:${port} within ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}

@@ -12,6 +12,7 @@ import { type TransportInfo, transportInfo, transportInfoKey } from "./http/tran
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
+import { RouteRecordingService } from "../gen/routeguide/route_recording_pb.js";
 import { ChatRoomService } from "../gen/userservice/chat_room_pb.js";
 import { type ChatMessage, UserService } from "../gen/userservice/user_service_pb.js";
 import { requireAuthentication } from "./auth/auth-interceptor.js";
@@ -44,6 +45,7 @@ import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
 import { createRouteGuideService } from "./route-guide/route-guide-service.js";
 import { createRouteNotesService } from "./route-guide/route-notes-service.js";
+import { createRouteRecordingService } from "./route-guide/route-recording-service.js";
 import { openEmbeddedStorage } from "./storage/open-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { createUserDirectory } from "./users/user-directory.js";
@@ -84,8 +86,8 @@ export interface AppOptions {
   rateLimitStore?: RateLimitStore;
   /** Time between checks of the database and hubs behind grpc.health.v1 (HEALTH_CHECK_INTERVAL_MS). Default: 2,000 ms. */
   healthCheckIntervalMs?: number;
-  /** Interval between heartbeats on SubscribeNotes streams that ask for them. Default: 15,000 ms. */
-  noteHeartbeatMs?: number;
+  /** Interval between heartbeats on SubscribeNotes and chat Subscribe streams that ask for them. Default: 15,000 ms. */
+  heartbeatMs?: number;
   /** Largest request message accepted, in bytes (MAX_MESSAGE_BYTES); larger ones get RESOURCE_EXHAUSTED. Default: 64 KiB. */
   maxMessageBytes?: number;
   /** Per-method overrides of maxMessageBytes (MAX_MESSAGE_BYTES_BY_METHOD). Default: none. */
@@ -194,7 +196,7 @@ export function createApp(options: AppOptions = {}): App {
   const authenticate = createAuthenticator({ signer, users: storage.users, serviceTokens: options.auth?.serviceTokens });
   const rules = serviceRules();
   const shutdown = new AbortController();
-  const served = [RouteGuide, RouteNotesService, UserService, ChatRoomService, Health, ServerReflection, ServerReflectionV1Alpha];
+  const served = [RouteGuide, RouteNotesService, RouteRecordingService, UserService, ChatRoomService, Health, ServerReflection, ServerReflectionV1Alpha];
   const health = createHealthStatus(served.map((service) => service.typeName));
   const dependencies = watchDependencies({
     health,
@@ -234,9 +236,10 @@ export function createApp(options: AppOptions = {}): App {
   function routes(router: ConnectRouter): void {
     const register = (service: DescService, impl: object) => registerWithSizeLimits(router, service, impl, sizeLimits);
     register(RouteGuide, createRouteGuideService({ features, board }));
-    register(RouteNotesService, createRouteNotesService({ board, heartbeatMs: options.noteHeartbeatMs }));
+    register(RouteNotesService, createRouteNotesService({ board, heartbeatMs: options.heartbeatMs }));
+    register(RouteRecordingService, createRouteRecordingService({ features }));
     register(UserService, createUserService({ users, room, login, rules }));
-    register(ChatRoomService, createChatRoomService({ room }));
+    register(ChatRoomService, createChatRoomService({ room, heartbeatMs: options.heartbeatMs }));
     register(Health, createHealthService(health));
     register(ServerReflection, reflection.v1);
     register(ServerReflectionV1Alpha, reflection.v1alpha);

@@ -5,6 +5,7 @@ import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/vali
 import { describe, expect, it } from "vitest";
 import { file_routeguide_route_guide, PointSchema, RectangleSchema, RouteNoteSchema } from "../gen/routeguide/route_guide_pb.js";
 import { file_routeguide_route_notes, SubscribeNotesRequestSchema } from "../gen/routeguide/route_notes_pb.js";
+import { file_routeguide_route_recording } from "../gen/routeguide/route_recording_pb.js";
 import { file_routeguide_rules_request_rules } from "../gen/routeguide/rules/request_rules_pb.js";
 import {
   ChatMessageSchema,
@@ -122,7 +123,7 @@ describe("a rules file that does not match the messages it governs", () => {
     const registry = createFileRegistry(proto, (name) => deps.find((file) => file.proto.name === name));
     const file = [...registry.files].find((candidate) => candidate.proto.name === proto.name);
     if (file === undefined) throw new Error("rules file not built");
-    return () => createRequestRules({ rules: [file], governed: [file_routeguide_route_guide, file_routeguide_route_notes] });
+    return () => createRequestRules({ rules: [file], governed: [file_routeguide_route_guide, file_routeguide_route_notes, file_routeguide_route_recording] });
   }
   const message = (proto: FileDescriptorProto, name: string) => proto.messageType.find((m) => m.name === name)!;
 

@@ -1,5 +1,6 @@
 import { file_routeguide_route_guide } from "../gen/routeguide/route_guide_pb.js";
 import { file_routeguide_route_notes } from "../gen/routeguide/route_notes_pb.js";
+import { file_routeguide_route_recording } from "../gen/routeguide/route_recording_pb.js";
 import { file_routeguide_rules_request_rules } from "../gen/routeguide/rules/request_rules_pb.js";
 import { file_userservice_chat_room } from "../gen/userservice/chat_room_pb.js";
 import { file_userservice_rules_request_rules } from "../gen/userservice/rules/request_rules_pb.js";
@@ -12,7 +13,13 @@ let rules: RequestRules | undefined;
 export function serviceRules(): RequestRules {
   rules ??= createRequestRules({
     rules: [file_routeguide_rules_request_rules, file_userservice_rules_request_rules],
-    governed: [file_routeguide_route_guide, file_routeguide_route_notes, file_userservice_user_service, file_userservice_chat_room],
+    governed: [
+      file_routeguide_route_guide,
+      file_routeguide_route_notes,
+      file_routeguide_route_recording,
+      file_userservice_user_service,
+      file_userservice_chat_room,
+    ],
   });
   return rules;
 }

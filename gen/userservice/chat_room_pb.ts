@@ -16,12 +16,20 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file userservice/chat_room.proto.
  */
 export const file_userservice_chat_room: GenFile = /*@__PURE__*/
-  fileDesc("Cht1c2Vyc2VydmljZS9jaGF0X3Jvb20ucHJvdG8SC3VzZXJzZXJ2aWNlIhIKEFN1YnNjcmliZVJlcXVlc3QymQEKD0NoYXRSb29tU2VydmljZRJICglTdWJzY3JpYmUSHS51c2Vyc2VydmljZS5TdWJzY3JpYmVSZXF1ZXN0GhgudXNlcnNlcnZpY2UuQ2hhdE1lc3NhZ2UiADABEjwKBFBvc3QSGC51c2Vyc2VydmljZS5DaGF0TWVzc2FnZRoYLnVzZXJzZXJ2aWNlLkNoYXRNZXNzYWdlIgBiBnByb3RvMw", [file_userservice_user_service]);
+  fileDesc("Cht1c2Vyc2VydmljZS9jaGF0X3Jvb20ucHJvdG8SC3VzZXJzZXJ2aWNlIiYKEFN1YnNjcmliZVJlcXVlc3QSEgoKaGVhcnRiZWF0cxgBIAEoCDKZAQoPQ2hhdFJvb21TZXJ2aWNlEkgKCVN1YnNjcmliZRIdLnVzZXJzZXJ2aWNlLlN1YnNjcmliZVJlcXVlc3QaGC51c2Vyc2VydmljZS5DaGF0TWVzc2FnZSIAMAESPAoEUG9zdBIYLnVzZXJzZXJ2aWNlLkNoYXRNZXNzYWdlGhgudXNlcnNlcnZpY2UuQ2hhdE1lc3NhZ2UiAGIGcHJvdG8z", [file_userservice_user_service]);
 
 /**
  * @generated from message userservice.SubscribeRequest
  */
 export type SubscribeRequest = Message<"userservice.SubscribeRequest"> & {
+  /**
+   * Ask for heartbeats: a ChatMessage with no user_id, no text and timestamp 0, sent as soon as
+   * the stream opens and then every 15 s, so a client knows it is connected before anyone
+   * speaks and proxies keep the idle stream open. Clients skip them.
+   *
+   * @generated from field: bool heartbeats = 1;
+   */
+  heartbeats: boolean;
 };
 
 /**

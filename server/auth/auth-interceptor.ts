@@ -9,6 +9,7 @@ import { identityKey } from "./identity.js";
 export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
   "routeguide.RouteGuide/*",
   "routeguide.RouteNotesService/*",
+  "routeguide.RouteRecordingService/*",
   "userservice.UserService/CreateUser",
   "userservice.UserService/Login",
   "grpc.health.v1.Health/*",

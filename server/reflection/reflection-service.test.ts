@@ -15,6 +15,7 @@ const SERVICES = [
   "grpc.reflection.v1alpha.ServerReflection",
   "routeguide.RouteGuide",
   "routeguide.RouteNotesService",
+  "routeguide.RouteRecordingService",
   "userservice.ChatRoomService",
   "userservice.UserService",
 ];

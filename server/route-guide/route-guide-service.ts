@@ -1,18 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import {
-  type Point,
-  RouteGuide,
-  type RouteNote,
-  RouteSummarySchema,
-} from "../../gen/routeguide/route_guide_pb.js";
+import { RouteGuide, type RouteNote } from "../../gen/routeguide/route_guide_pb.js";
 import { consumeRequests, streamUntilDone } from "../lib/handler-streams.js";
 import type { FeatureDb } from "./feature-db.js";
-import { distanceMetres, pointBounds, rectangleBounds, requiredPoint } from "./geo.js";
+import { pointBounds, rectangleBounds, requiredPoint } from "./geo.js";
+import { createRouteSummarizer } from "./route-summary.js";
 import type { NoteBoard } from "./note-board.js";
-
-const MAX_INT32 = 2 ** 31 - 1;
 
 export interface RouteGuideDeps {
   features: FeatureDb;
@@ -35,23 +28,9 @@ export function createRouteGuideService({ features, board }: RouteGuideDeps): Se
     },
 
     async recordRoute(points) {
-      const startedAt = performance.now();
-      let pointCount = 0;
-      let featureCount = 0;
-      let distance = 0;
-      let previous: Point | undefined;
-      for await (const point of points) {
-        pointCount++;
-        if (features.isKnown(point)) featureCount++;
-        if (previous !== undefined) distance += distanceMetres(previous, point);
-        previous = point;
-      }
-      return create(RouteSummarySchema, {
-        pointCount,
-        featureCount,
-        distance: Math.min(distance, MAX_INT32),
-        elapsedTime: Math.trunc((performance.now() - startedAt) / 1000),
-      });
+      const route = createRouteSummarizer(features);
+      for await (const point of points) route.add(point);
+      return route.summary();
     },
 
     /**

@@ -147,7 +147,7 @@ describe("one hub for browsers and native RouteChat", () => {
 describe("SubscribeNotes heartbeats", () => {
   it("sends one at once, before the history, then one per interval, when asked", async () => {
     await app.close();
-    app = createTestApp({ noteHeartbeatMs: 40 });
+    app = createTestApp({ heartbeatMs: 40 });
     notes = clientFor(RouteNotesService, inMemoryTransport(app));
     await notes.postNote(note(5, 5, "history"));
     const subscription = subscribe({ scope: { case: "location", value: point(5, 5) }, heartbeats: true });
@@ -160,7 +160,7 @@ describe("SubscribeNotes heartbeats", () => {
 
   it("sends none unless asked, so canonical-style clients see only notes", async () => {
     await app.close();
-    app = createTestApp({ noteHeartbeatMs: 20 });
+    app = createTestApp({ heartbeatMs: 20 });
     notes = clientFor(RouteNotesService, inMemoryTransport(app));
     const subscription = subscribe({ scope: { case: "location", value: point(6, 6) } });
     await new Promise((resolve) => setTimeout(resolve, 150));

@@ -1,7 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChatRoomService } from "../../gen/userservice/chat_room_pb.js";
-import { type ChatMessage, UserService } from "../../gen/userservice/user_service_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { type ChatMessage, ChatMessageSchema, UserService } from "../../gen/userservice/user_service_pb.js";
 import type { App } from "../app.js";
 import { createPushStream } from "../test-support/push-stream.js";
 import { clientFor, collect, createTestApp, eventually, inMemoryTransport } from "../test-support/test-server.js";
@@ -160,6 +161,24 @@ describe("Chat and its browser companions", () => {
     browser.abort();
     await browserDone;
     await eventually(() => app.chatHub.subscriberCount() === 0, 5_000, "chat subscribers released");
+  });
+
+  it("sends heartbeats (empty messages) on Subscribe when asked: one at once, then one per interval", async () => {
+    const beating = createTestApp({ heartbeatMs: 30 });
+    const chatRoom = clientFor(ChatRoomService, inMemoryTransport(beating));
+    const controller = new AbortController();
+    const got: ChatMessage[] = [];
+    const done = (async () => {
+      for await (const m of chatRoom.subscribe({ heartbeats: true }, { signal: controller.signal })) got.push(m);
+    })().catch(() => undefined);
+    await eventually(() => got.length >= 3);
+    await chatRoom.post({ text: "between beats" });
+    await eventually(() => got.some((m) => m.text === "between beats"));
+    controller.abort();
+    await done;
+    await beating.close();
+    expect(got[0]).toEqual(create(ChatMessageSchema, {}));
+    expect(got.filter((m) => m.text === "").every((m) => m.userId === "" && m.timestamp === 0n)).toBe(true);
   });
 
   it("rejects empty and oversized messages", async () => {

@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file routeguide/rules/request_rules.proto.
  */
 export const file_routeguide_rules_request_rules: GenFile = /*@__PURE__*/
-  fileDesc("CiRyb3V0ZWd1aWRlL3J1bGVzL3JlcXVlc3RfcnVsZXMucHJvdG8SEHJvdXRlZ3VpZGUucnVsZXMipgIKBVBvaW50EokBCghsYXRpdHVkZRgBIAEoBUJ3ukh0ugFxCg5sYXRpdHVkZS5yYW5nZRI2bXVzdCBiZSBiZXR3ZWVuIC05MCBhbmQgOTAgZGVncmVlcyAowrE5MDAwMDAwMDAgaW4gRTcpGid0aGlzID49IC05MDAwMDAwMDAgJiYgdGhpcyA8PSA5MDAwMDAwMDASkAEKCWxvbmdpdHVkZRgCIAEoBUJ9ukh6ugF3Cg9sb25naXR1ZGUucmFuZ2USOW11c3QgYmUgYmV0d2VlbiAtMTgwIGFuZCAxODAgZGVncmVlcyAowrExODAwMDAwMDAwIGluIEU3KRopdGhpcyA+PSAtMTgwMDAwMDAwMCAmJiB0aGlzIDw9IDE4MDAwMDAwMDAiWQoJUmVjdGFuZ2xlEiUKAmxvGAEgASgLMhEucm91dGVndWlkZS5Qb2ludEIGukgDyAEBEiUKAmhpGAIgASgLMhEucm91dGVndWlkZS5Qb2ludEIGukgDyAEBIpEBCglSb3V0ZU5vdGUSKwoIbG9jYXRpb24YASABKAsyES5yb3V0ZWd1aWRlLlBvaW50Qga6SAPIAQESVwoHbWVzc2FnZRgCIAEoCUJGukhDugE7ChFtZXNzYWdlLm5vdF9ibGFuaxIRbXVzdCBub3QgYmUgZW1wdHkaE3RoaXMubWF0Y2hlcygnXFxTJylyAxjoByKQAQoVU3Vic2NyaWJlTm90ZXNSZXF1ZXN0EiUKCGxvY2F0aW9uGAEgASgLMhEucm91dGVndWlkZS5Qb2ludEgAEiUKBGFyZWEYAiABKAsyFS5yb3V0ZWd1aWRlLlJlY3RhbmdsZUgAEhkKCGFmdGVyX2lkGAMgASgDQge6SAQiAigAQg4KBXNjb3BlEgW6SAIIAWIGcHJvdG8z", [file_buf_validate_validate, file_routeguide_route_guide]);
+  fileDesc("CiRyb3V0ZWd1aWRlL3J1bGVzL3JlcXVlc3RfcnVsZXMucHJvdG8SEHJvdXRlZ3VpZGUucnVsZXMipgIKBVBvaW50EokBCghsYXRpdHVkZRgBIAEoBUJ3ukh0ugFxCg5sYXRpdHVkZS5yYW5nZRI2bXVzdCBiZSBiZXR3ZWVuIC05MCBhbmQgOTAgZGVncmVlcyAowrE5MDAwMDAwMDAgaW4gRTcpGid0aGlzID49IC05MDAwMDAwMDAgJiYgdGhpcyA8PSA5MDAwMDAwMDASkAEKCWxvbmdpdHVkZRgCIAEoBUJ9ukh6ugF3Cg9sb25naXR1ZGUucmFuZ2USOW11c3QgYmUgYmV0d2VlbiAtMTgwIGFuZCAxODAgZGVncmVlcyAowrExODAwMDAwMDAwIGluIEU3KRopdGhpcyA+PSAtMTgwMDAwMDAwMCAmJiB0aGlzIDw9IDE4MDAwMDAwMDAiWQoJUmVjdGFuZ2xlEiUKAmxvGAEgASgLMhEucm91dGVndWlkZS5Qb2ludEIGukgDyAEBEiUKAmhpGAIgASgLMhEucm91dGVndWlkZS5Qb2ludEIGukgDyAEBIpEBCglSb3V0ZU5vdGUSKwoIbG9jYXRpb24YASABKAsyES5yb3V0ZWd1aWRlLlBvaW50Qga6SAPIAQESVwoHbWVzc2FnZRgCIAEoCUJGukhDugE7ChFtZXNzYWdlLm5vdF9ibGFuaxIRbXVzdCBub3QgYmUgZW1wdHkaE3RoaXMubWF0Y2hlcygnXFxTJylyAxjoByKQAQoVU3Vic2NyaWJlTm90ZXNSZXF1ZXN0EiUKCGxvY2F0aW9uGAEgASgLMhEucm91dGVndWlkZS5Qb2ludEgAEiUKBGFyZWEYAiABKAsyFS5yb3V0ZWd1aWRlLlJlY3RhbmdsZUgAEhkKCGFmdGVyX2lkGAMgASgDQge6SAQiAigAQg4KBXNjb3BlEgW6SAIIASJCChJSZWNvcmRSb3V0ZVJlcXVlc3QSLAoGcG9pbnRzGAEgAygLMhEucm91dGVndWlkZS5Qb2ludEIJukgGkgEDEIgnYgZwcm90bzM", [file_buf_validate_validate, file_routeguide_route_guide]);
 
 /**
  * Points are E7 degrees (degrees × 10^7) and must lie on the globe. CEL rather than int32.gte/lte,
@@ -128,4 +128,24 @@ export type SubscribeNotesRequest = Message<"routeguide.rules.SubscribeNotesRequ
  */
 export const SubscribeNotesRequestSchema: GenMessage<SubscribeNotesRequest> = /*@__PURE__*/
   messageDesc(file_routeguide_rules_request_rules, 3);
+
+/**
+ * The route's points are checked one by one (Point's rules); 5,000 of them fill 64 KiB, the default
+ * request size limit (MAX_MESSAGE_BYTES).
+ *
+ * @generated from message routeguide.rules.RecordRouteRequest
+ */
+export type RecordRouteRequest = Message<"routeguide.rules.RecordRouteRequest"> & {
+  /**
+   * @generated from field: repeated routeguide.Point points = 1;
+   */
+  points: Point$1[];
+};
+
+/**
+ * Describes the message routeguide.rules.RecordRouteRequest.
+ * Use `create(RecordRouteRequestSchema)` to create a new message.
+ */
+export const RecordRouteRequestSchema: GenMessage<RecordRouteRequest> = /*@__PURE__*/
+  messageDesc(file_routeguide_rules_request_rules, 4);
 

@@ -2,6 +2,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { createContext, type ReactNode, useContext, useMemo, useState, useSyncExternalStore } from "react";
 import { RouteGuide } from "../../../gen/routeguide/route_guide_pb";
 import { RouteNotesService } from "../../../gen/routeguide/route_notes_pb";
+import { RouteRecordingService } from "../../../gen/routeguide/route_recording_pb";
 import { UserService } from "../../../gen/userservice/user_service_pb";
 import { createSessionStore, type Session, type SessionStore } from "../session/session-store";
 import { createNetworkLog, type NetworkLog } from "./network-log";
@@ -13,6 +14,7 @@ export interface Api {
   users: Client<typeof UserService>;
   routeGuide: Client<typeof RouteGuide>;
   routeNotes: Client<typeof RouteNotesService>;
+  routeRecording: Client<typeof RouteRecordingService>;
   log: NetworkLog;
   sessions: SessionStore;
 }
@@ -47,6 +49,7 @@ export function ApiProvider({ children, baseUrl = apiBaseUrl() }: { children: Re
       users: createClient(UserService, transport),
       routeGuide: createClient(RouteGuide, transport),
       routeNotes: createClient(RouteNotesService, transport),
+      routeRecording: createClient(RouteRecordingService, transport),
       log,
       sessions,
     };

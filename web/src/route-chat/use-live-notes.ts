@@ -1,28 +1,16 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Point } from "../../../gen/routeguide/route_guide_pb";
 import type { StoredNote } from "../../../gen/routeguide/route_notes_pb";
 import { useApi } from "../api/api-context";
 import { pointKey } from "../route-guide/map-projection";
-import { reconnectDelay, sleep } from "./backoff";
+import { type LinkStatus, runLiveStream, withLinkStatus } from "../api/live-stream";
 
-export type LinkState = "connecting" | "live" | "reconnecting" | "stopped";
+export type { LinkState } from "../api/live-stream";
 
-export interface LiveNotes {
+export interface LiveNotes extends LinkStatus {
   notes: readonly StoredNote[];
-  link: LinkState;
-  /** When link is "reconnecting": the wait before the next attempt, in ms. */
-  retryInMs?: number;
-  /** The last failure, shown while reconnecting or stopped. */
-  error?: unknown;
   post(message: string): Promise<void>;
 }
-
-/** Heartbeats come every 15 s: after this long without one, the connection is presumed dead. */
-const IDLE_TIMEOUT_MS = 40_000;
-
-/** Failures that another attempt cannot fix. */
-const PERMANENT = new Set([Code.InvalidArgument, Code.Unauthenticated, Code.PermissionDenied, Code.Unimplemented]);
 
 /**
  * History, then live notes, for one location (SubscribeNotes). When the stream breaks (server
@@ -53,49 +41,17 @@ export function useLiveNotes(location: Point): LiveNotes {
 
   useEffect(() => {
     const controller = new AbortController();
-    const { signal } = controller;
     publish();
-    void (async () => {
-      for (let attempt = 0; !signal.aborted; ) {
-        setState((previous) => ({ ...previous, link: attempt === 0 ? "connecting" : previous.link }));
-        // Each attempt has its own signal, so the idle watchdog can end just this attempt.
-        const attemptController = new AbortController();
-        const endAttempt = () => attemptController.abort();
-        signal.addEventListener("abort", endAttempt);
-        let idle = setTimeout(endAttempt, IDLE_TIMEOUT_MS);
-        try {
-          const afterId = [...notes.current.byId.keys()].reduce((max, id) => (id > max ? id : max), 0n);
-          const stream = api.routeNotes.subscribeNotes(
-            { scope: { case: "location", value: location }, afterId, heartbeats: true },
-            { signal: attemptController.signal },
-          );
-          for await (const note of stream) {
-            clearTimeout(idle);
-            idle = setTimeout(endAttempt, IDLE_TIMEOUT_MS);
-            if (attempt !== 0 || note.id === 0n) {
-              attempt = 0;
-              setState((previous) => (previous.link === "live" ? previous : { ...previous, link: "live", error: undefined, retryInMs: undefined }));
-            }
-            if (note.id !== 0n) remember(note); // id 0: a heartbeat
-          }
-          if (signal.aborted) return;
-          throw new ConnectError("the server ended the stream", Code.Unavailable);
-        } catch (caught) {
-          if (signal.aborted) return;
-          const error = attemptController.signal.aborted ? new ConnectError("no message or heartbeat for too long", Code.Unavailable) : caught;
-          if (PERMANENT.has(ConnectError.from(error).code)) {
-            setState((previous) => ({ ...previous, link: "stopped", error }));
-            return;
-          }
-          const delay = reconnectDelay(attempt++, error);
-          setState((previous) => ({ ...previous, link: "reconnecting", retryInMs: delay, error }));
-          await sleep(delay, signal);
-        } finally {
-          clearTimeout(idle);
-          signal.removeEventListener("abort", endAttempt);
-        }
-      }
-    })();
+    void runLiveStream({
+      open: (signal) => {
+        const afterId = [...notes.current.byId.keys()].reduce((max, id) => (id > max ? id : max), 0n);
+        return api.routeNotes.subscribeNotes({ scope: { case: "location", value: location }, afterId, heartbeats: true }, { signal });
+      },
+      isHeartbeat: (note) => note.id === 0n,
+      deliver: remember,
+      status: (change) => setState((previous) => withLinkStatus(previous, change)),
+      signal: controller.signal,
+    });
     return () => controller.abort();
     // location is identified by key; api changes when the protocol does (resubscribe after the last id).
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -1,10 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { type PointerEvent, useEffect, useMemo, useRef, useState } from "react";
+import { type PointerEvent, useEffect, useId, useMemo, useRef, useState } from "react";
 import { type Feature, type Point, PointSchema, RectangleSchema } from "../../../gen/routeguide/route_guide_pb";
 import { useApi } from "../api/api-context";
 import { describeError } from "../ui/describe-error";
 import { createProjection, E7, formatPoint, pointKey, TUTORIAL_BOUNDS } from "./map-projection";
 import { useFeatureStream } from "./use-feature-stream";
+import { RouteRecordingPanel, RouteTrace } from "./route-recording";
+import { useRouteRecording } from "./use-route-recording";
 
 const MAP_WIDTH = 300;
 /** A press that moves less than this (in map units) is a click, not a drag. */
@@ -17,10 +19,13 @@ interface Drag {
   to: { x: number; y: number };
 }
 
+type Mode = "area" | "route";
+
 /**
  * The route guide on an SVG map (no tile server: it works offline). Drag a rectangle to stream
- * the features inside it (ListFeatures); click a point to look it up (GetFeature). The whole
- * set is streamed once as the base layer.
+ * the features inside it (ListFeatures); click a point to look it up (GetFeature); or draw a
+ * route point by point and record it (RecordRoute's browser companion). The whole set is
+ * streamed once as the base layer.
  */
 export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string): void }) {
   const api = useApi();
@@ -31,6 +36,9 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
   const [area, setArea] = useState<Drag | undefined>(undefined);
   const [lookup, setLookup] = useState<{ point: Point; feature?: Feature; error?: unknown } | undefined>(undefined);
   const svg = useRef<SVGSVGElement>(null);
+  const [mode, setMode] = useState<Mode>("area");
+  const route = useRouteRecording();
+  const modeName = useId();
   const streamAll = all.stream;
 
   useEffect(() => {
@@ -63,6 +71,11 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
   function finishDrag(current: Drag) {
     setDrag(undefined);
     const { from, to } = current;
+    if (mode === "route") {
+      // A point of the route; near a feature it is the feature's own point, so the feature counts as passed.
+      route.add(nearestFeature(all.features, to, projection.toScreen)?.location ?? projection.toPoint(to.x, to.y));
+      return;
+    }
     if (Math.hypot(to.x - from.x, to.y - from.y) < CLICK_SLOP) {
       const nearest = nearestFeature(all.features, from, projection.toScreen);
       lookUp(nearest?.location ?? projection.toPoint(from.x, from.y));
@@ -76,7 +89,20 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
   return (
     <section className="panel" aria-labelledby="map-heading" id="route-guide">
       <h2 id="map-heading">Route guide</h2>
-      <p className="hint">Drag a rectangle to stream the features inside it; click a point to look it up.</p>
+      <fieldset className="map-modes">
+        <legend>On the map</legend>
+        <label>
+          <input type="radio" name={modeName} checked={mode === "area"} onChange={() => setMode("area")} /> Select an area
+        </label>
+        <label>
+          <input type="radio" name={modeName} checked={mode === "route"} onChange={() => setMode("route")} /> Draw a route
+        </label>
+      </fieldset>
+      <p className="hint">
+        {mode === "area"
+          ? "Drag a rectangle to stream the features inside it; click a point to look it up."
+          : "Click the map to add points to the route (near a feature, the feature's own point), or add features from the list; then record it."}
+      </p>
       <div className="map-layout">
         <svg
           ref={svg}
@@ -121,12 +147,14 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
               height={Math.abs(shown.to.y - shown.from.y)}
             />
           )}
+          <RouteTrace points={route.points} toScreen={projection.toScreen} />
           {lookup !== undefined && (() => {
             const at = projection.toScreen(lookup.point);
             return <circle cx={at.x} cy={at.y} r={8} className="lookup-ring" />;
           })()}
         </svg>
         <div className="map-side">
+          {mode === "route" && <RouteRecordingPanel route={route} />}
           <div aria-live="polite" data-testid="lookup">
             {lookup === undefined && <p>No point looked up yet.</p>}
             {lookup !== undefined && lookup.feature === undefined && lookup.error === undefined && <p>Looking up {formatPoint(lookup.point)}…</p>}
@@ -150,7 +178,7 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
             <ul className="feature-list" aria-label="Features in the rectangle">
               {selection.features.map((feature) => (
                 <li key={pointKey(feature.location)}>
-                  <button type="button" className="link" onClick={() => feature.location && lookUp(feature.location)}>
+                  <button type="button" className="link" onClick={() => feature.location && (mode === "route" ? route.add(feature.location) : lookUp(feature.location))}>
                     {feature.name || `Unnamed point ${formatPoint(feature.location ?? create(PointSchema))}`}
                   </button>
                 </li>
