@@ -38,3 +38,22 @@ test("looks up the feature at a clicked point, and opens RouteChat there", async
   await expect(page.getByTestId("chat-place")).toHaveText(name);
   await expect(page.getByTestId("link-state")).toHaveAttribute("data-state", "live");
 });
+
+test("answers a point looked up again from connect-query's cache, without another GetFeature", async ({ page, server }) => {
+  await server.start();
+  await page.goto(server.url);
+  const map = page.getByTestId("route-map");
+  await expect(map).toHaveAttribute("aria-label", "Map of 100 route guide features");
+  const getFeature: string[] = [];
+  page.on("request", (request) => request.url().includes("/routeguide.RouteGuide/GetFeature") && getFeature.push(request.url()));
+  const lookup = page.getByTestId("lookup");
+  const dot = (name: string) => map.locator("circle.dot", { has: page.locator("title", { hasText: name }) }).first();
+
+  await dot("Shohola, PA").click();
+  await expect(lookup).toContainText("Shohola, PA");
+  await dot("Kingston, NY").click();
+  await expect(lookup).toContainText("Kingston, NY");
+  await dot("Shohola, PA").click();
+  await expect(lookup).toContainText("Shohola, PA");
+  expect(getFeature).toHaveLength(2);
+});

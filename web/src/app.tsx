@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { useState } from "react";
 import { type Point, PointSchema } from "../../gen/routeguide/route_guide_pb";
+import { ChatPanel } from "./chat/chat-panel";
 import { NetworkPanel } from "./network/network-panel";
 import { ProtocolSwitch } from "./network/protocol-switch";
 import { RouteChatPanel } from "./route-chat/route-chat-panel";
@@ -28,12 +29,14 @@ export function App() {
         <a href="#users">Users</a>
         <a href="#route-guide">Route guide</a>
         <a href="#route-chat">RouteChat</a>
+        <a href="#chat">Chat room</a>
         <a href="#network">Network</a>
       </nav>
       <main id="main" className="layout">
         <UsersPanel />
         <RouteMap onChatHere={chatAt} />
         <RouteChatPanel location={place.point} placeName={place.name} onLocationChange={chatAt} />
+        <ChatPanel />
         <NetworkPanel />
       </main>
     </>

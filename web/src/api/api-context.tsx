@@ -1,5 +1,8 @@
-import { type Client, createClient } from "@connectrpc/connect";
-import { createContext, type ReactNode, useContext, useMemo, useState, useSyncExternalStore } from "react";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { TransportProvider } from "@connectrpc/connect-query";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { ChatRoomService } from "../../../gen/userservice/chat_room_pb";
 import { RouteGuide } from "../../../gen/routeguide/route_guide_pb";
 import { RouteNotesService } from "../../../gen/routeguide/route_notes_pb";
 import { RouteRecordingService } from "../../../gen/routeguide/route_recording_pb";
@@ -11,10 +14,13 @@ import { createTransport, isProtocolId, type ProtocolId } from "./protocols";
 export interface Api {
   protocol: ProtocolId;
   setProtocol(protocol: ProtocolId): void;
+  /** The chosen protocol's transport (connect-query's queries use it too). */
+  transport: Transport;
   users: Client<typeof UserService>;
   routeGuide: Client<typeof RouteGuide>;
   routeNotes: Client<typeof RouteNotesService>;
   routeRecording: Client<typeof RouteRecordingService>;
+  chatRoom: Client<typeof ChatRoomService>;
   log: NetworkLog;
   sessions: SessionStore;
 }
@@ -46,15 +52,36 @@ export function ApiProvider({ children, baseUrl = apiBaseUrl() }: { children: Re
         localStorage.setItem(PROTOCOL_KEY, next);
         setProtocolState(next);
       },
+      transport,
       users: createClient(UserService, transport),
       routeGuide: createClient(RouteGuide, transport),
       routeNotes: createClient(RouteNotesService, transport),
       routeRecording: createClient(RouteRecordingService, transport),
+      chatRoom: createClient(ChatRoomService, transport),
       log,
       sessions,
     };
   }, [protocol, baseUrl, log, sessions]);
-  return <ApiContext.Provider value={api}>{children}</ApiContext.Provider>;
+  const [queries] = useState(createQueryClient);
+  // What GetUser returns depends on who asks (emails go to their owner and admins only), so
+  // cached answers go when the session changes.
+  useEffect(() => sessions.subscribe(() => queries.clear()), [sessions, queries]);
+  return (
+    <ApiContext.Provider value={api}>
+      <TransportProvider transport={api.transport}>
+        <QueryClientProvider client={queries}>{children}</QueryClientProvider>
+      </TransportProvider>
+    </ApiContext.Provider>
+  );
+}
+
+/**
+ * Unary answers (GetUser, GetFeature) through connect-query: cached for a minute and shared by
+ * every component that asks, refetched when stale; failures are not retried (the page says what
+ * went wrong and offers its own retry).
+ */
+function createQueryClient(): QueryClient {
+  return new QueryClient({ defaultOptions: { queries: { staleTime: 60_000, retry: false, refetchOnWindowFocus: false } } });
 }
 
 export function useApi(): Api {

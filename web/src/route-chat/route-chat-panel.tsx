@@ -6,14 +6,8 @@ import { describeError } from "../ui/describe-error";
 import { useFieldProblem } from "../ui/field-problem";
 import { checkRequest, type FormProblems, hasProblems, NO_PROBLEMS, preloadRules, serverProblems } from "../ui/form-problems";
 import { retryHintMs } from "./backoff";
-import { type LinkState, useLiveNotes } from "./use-live-notes";
-
-const LINK_TEXT: Record<LinkState, string> = {
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Reconnecting",
-  stopped: "Disconnected",
-};
+import { LinkIndicator } from "../ui/link-indicator";
+import { useLiveNotes } from "./use-live-notes";
 
 /**
  * RouteChat for browsers: notes at one location, history first, then live from every client
@@ -78,11 +72,7 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
       <h2 id="chat-heading">RouteChat</h2>
       <p className="chat-place">
         Notes at <strong data-testid="chat-place">{placeName}</strong>{" "}
-        <span className={`link-state link-${live.link}`} role="status" data-testid="link-state" data-state={live.link}>
-          <span className="dot" aria-hidden="true" />
-          {LINK_TEXT[live.link]}
-          {live.link === "reconnecting" && live.retryInMs !== undefined && ` (next try in ${(live.retryInMs / 1000).toFixed(1)} s)`}
-        </span>
+        <LinkIndicator status={live} />
       </p>
       {live.error !== undefined && live.link !== "live" && <p className="error">{describeError(live.error)}</p>}
       <form className="toolbar" onSubmit={move} onFocus={preloadRules} aria-label="Location">

@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { type PointerEvent, useEffect, useId, useMemo, useRef, useState } from "react";
-import { type Feature, type Point, PointSchema, RectangleSchema } from "../../../gen/routeguide/route_guide_pb";
-import { useApi } from "../api/api-context";
+import { useQuery } from "@connectrpc/connect-query";
+import { skipToken } from "@tanstack/react-query";
+import { type Feature, type Point, PointSchema, RectangleSchema, RouteGuide } from "../../../gen/routeguide/route_guide_pb";
 import { describeError } from "../ui/describe-error";
 import { createProjection, E7, formatPoint, pointKey, TUTORIAL_BOUNDS } from "./map-projection";
 import { useFeatureStream } from "./use-feature-stream";
@@ -28,13 +29,14 @@ type Mode = "area" | "route";
  * streamed once as the base layer.
  */
 export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string): void }) {
-  const api = useApi();
   const projection = useMemo(() => createProjection(TUTORIAL_BOUNDS, MAP_WIDTH), []);
   const all = useFeatureStream();
   const selection = useFeatureStream();
   const [drag, setDrag] = useState<Drag | undefined>(undefined);
   const [area, setArea] = useState<Drag | undefined>(undefined);
-  const [lookup, setLookup] = useState<{ point: Point; feature?: Feature; error?: unknown } | undefined>(undefined);
+  // GetFeature through connect-query: a point looked up again is answered from the cache.
+  const [lookupPoint, setLookupPoint] = useState<Point | undefined>(undefined);
+  const lookup = useQuery(RouteGuide.method.getFeature, lookupPoint ?? skipToken);
   const svg = useRef<SVGSVGElement>(null);
   const [mode, setMode] = useState<Mode>("area");
   const route = useRouteRecording();
@@ -61,11 +63,7 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
   }
 
   function lookUp(point: Point) {
-    setLookup({ point });
-    api.routeGuide.getFeature(point).then(
-      (feature) => setLookup({ point, feature }),
-      (error: unknown) => setLookup({ point, error }),
-    );
+    setLookupPoint(point);
   }
 
   function finishDrag(current: Drag) {
@@ -148,21 +146,21 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
             />
           )}
           <RouteTrace points={route.points} toScreen={projection.toScreen} />
-          {lookup !== undefined && (() => {
-            const at = projection.toScreen(lookup.point);
+          {lookupPoint !== undefined && (() => {
+            const at = projection.toScreen(lookupPoint);
             return <circle cx={at.x} cy={at.y} r={8} className="lookup-ring" />;
           })()}
         </svg>
         <div className="map-side">
           {mode === "route" && <RouteRecordingPanel route={route} />}
           <div aria-live="polite" data-testid="lookup">
-            {lookup === undefined && <p>No point looked up yet.</p>}
-            {lookup !== undefined && lookup.feature === undefined && lookup.error === undefined && <p>Looking up {formatPoint(lookup.point)}…</p>}
-            {lookup?.error !== undefined && <p className="error">{describeError(lookup.error)}</p>}
-            {lookup?.feature !== undefined && (
+            {lookupPoint === undefined && <p>No point looked up yet.</p>}
+            {lookupPoint !== undefined && lookup.isPending && <p>Looking up {formatPoint(lookupPoint)}…</p>}
+            {lookup.error !== null && <p className="error">{describeError(lookup.error)}</p>}
+            {lookupPoint !== undefined && lookup.data !== undefined && (
               <p>
-                <strong>{lookup.feature.name || "No feature here"}</strong> at {formatPoint(lookup.point)}{" "}
-                <button type="button" className="link" onClick={() => onChatHere(lookup.point, lookup.feature?.name || formatPoint(lookup.point))}>
+                <strong>{lookup.data.name || "No feature here"}</strong> at {formatPoint(lookupPoint)}{" "}
+                <button type="button" className="link" onClick={() => onChatHere(lookupPoint, lookup.data?.name || formatPoint(lookupPoint))}>
                   Chat here
                 </button>
               </p>

@@ -1,33 +1,28 @@
-import { useEffect, useRef, useState } from "react";
-import type { User } from "../../../gen/userservice/user_service_pb";
-import { useApi } from "../api/api-context";
+import { useQuery } from "@connectrpc/connect-query";
+import { useEffect, useRef } from "react";
+import { UserService } from "../../../gen/userservice/user_service_pb";
 import { describeError } from "../ui/describe-error";
 
-/** One user fetched with GetUser; focus moves here when it opens, for keyboard users. */
+/**
+ * One user fetched with GetUser (through connect-query: reopening a user, or a chat message
+ * from them, asks the server once a minute at most); focus moves here when it opens, for
+ * keyboard users.
+ */
 export function UserDetails({ id, onClose }: { id: string; onClose(): void }) {
-  const api = useApi();
-  const [user, setUser] = useState<User | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
+  const { data: user, error } = useQuery(UserService.method.getUser, { id });
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    const controller = new AbortController();
-    setUser(undefined);
-    setError(undefined);
-    api.users.getUser({ id }, { signal: controller.signal }).then(setUser, (reason: unknown) => {
-      if (!controller.signal.aborted) setError(reason);
-    });
     heading.current?.focus();
-    return () => controller.abort();
-  }, [api, id]);
+  }, [id]);
 
   return (
     <section className="details" aria-labelledby="user-details-heading">
       <h3 id="user-details-heading" tabIndex={-1} ref={heading}>
         User details
       </h3>
-      {error !== undefined && <p role="alert" className="error">{describeError(error)}</p>}
-      {user === undefined && error === undefined && <p>Loading…</p>}
+      {error !== null && <p role="alert" className="error">{describeError(error)}</p>}
+      {user === undefined && error === null && <p>Loading…</p>}
       {user !== undefined && (
         <dl>
           <dt>Username</dt>
