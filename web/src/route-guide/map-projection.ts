@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { type GeoProjection, geoMercator } from "d3-geo";
 import { type Point, PointSchema } from "../../../gen/routeguide/route_guide_pb";
 
 /** Degrees × 10^7, as route_guide.proto stores coordinates. */
@@ -17,31 +18,38 @@ export const TUTORIAL_BOUNDS: Bounds = { minLatitude: 39.97, maxLatitude: 42.03,
 export interface Projection {
   width: number;
   height: number;
+  /** The d3-geo projection behind it, for drawing geography with geoPath. */
+  geo: GeoProjection;
   toScreen(point: Point): { x: number; y: number };
   toPoint(x: number, y: number): Point;
 }
 
 /**
- * Equirectangular projection with longitude shrunk by cos(latitude), so the map's shapes look
- * right at this latitude; good enough for a 2° window and needs no tile server.
+ * Mercator (conformal: shapes keep their proportions at any latitude, as on web maps) fitted to
+ * the bounds' width; the height follows from the projection, so the map has the right aspect.
  */
 export function createProjection(bounds: Bounds, width: number): Projection {
-  const midLatitude = ((bounds.minLatitude + bounds.maxLatitude) / 2) * (Math.PI / 180);
-  const xPerDegree = width / (bounds.maxLongitude - bounds.minLongitude);
-  const yPerDegree = xPerDegree / Math.cos(midLatitude);
-  const height = Math.round((bounds.maxLatitude - bounds.minLatitude) * yPerDegree);
+  const corners: GeoJSON.MultiPoint = {
+    type: "MultiPoint",
+    coordinates: [
+      [bounds.minLongitude, bounds.minLatitude],
+      [bounds.maxLongitude, bounds.maxLatitude],
+    ],
+  };
+  const geo = geoMercator().fitWidth(width, corners);
+  const [, bottom] = geo([bounds.minLongitude, bounds.minLatitude]) as [number, number];
   return {
     width,
-    height,
-    toScreen: (point) => ({
-      x: (point.longitude / E7 - bounds.minLongitude) * xPerDegree,
-      y: (bounds.maxLatitude - point.latitude / E7) * yPerDegree,
-    }),
-    toPoint: (x, y) =>
-      create(PointSchema, {
-        longitude: Math.round((bounds.minLongitude + x / xPerDegree) * E7),
-        latitude: Math.round((bounds.maxLatitude - y / yPerDegree) * E7),
-      }),
+    height: Math.round(bottom),
+    geo,
+    toScreen: (point) => {
+      const [x, y] = geo([point.longitude / E7, point.latitude / E7]) as [number, number];
+      return { x, y };
+    },
+    toPoint: (x, y) => {
+      const [longitude, latitude] = geo.invert?.([x, y]) ?? [0, 0];
+      return create(PointSchema, { longitude: Math.round(longitude * E7), latitude: Math.round(latitude * E7) });
+    },
   };
 }
 

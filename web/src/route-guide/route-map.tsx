@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { type PointerEvent, useEffect, useId, useMemo, useRef, useState } from "react";
+import { type CSSProperties, type PointerEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import { skipToken } from "@tanstack/react-query";
 import { type Feature, type Point, PointSchema, RectangleSchema, RouteGuide } from "../../../gen/routeguide/route_guide_pb";
@@ -8,6 +8,15 @@ import { createProjection, E7, formatPoint, pointKey, TUTORIAL_BOUNDS } from "./
 import { useFeatureStream } from "./use-feature-stream";
 import { RouteRecordingPanel, RouteTrace } from "./route-recording";
 import { useRouteRecording } from "./use-route-recording";
+import { Geography, useGeography } from "./geography";
+import { reachableExtent, toContent } from "./map-view";
+import { useZoomPan } from "./use-zoom-pan";
+
+const HINTS: Record<Mode, string> = {
+  move: "Drag to move the map.",
+  area: "Drag a rectangle to stream the features inside it; click a point to look it up.",
+  route: "Click the map to add points to the route (near a feature, the feature's own point), or add features from the list; then record it.",
+};
 
 const MAP_WIDTH = 300;
 /** A press that moves less than this (in map units) is a click, not a drag. */
@@ -20,10 +29,11 @@ interface Drag {
   to: { x: number; y: number };
 }
 
-type Mode = "area" | "route";
+type Mode = "move" | "area" | "route";
 
 /**
- * The route guide on an SVG map (no tile server: it works offline). Drag a rectangle to stream
+ * The route guide on a map of the real geography (US states and counties from us-atlas, bundled:
+ * no tile server, so it works offline), zoomable and movable with mouse, touch and keyboard. Drag a rectangle to stream
  * the features inside it (ListFeatures); click a point to look it up (GetFeature); or draw a
  * route point by point and record it (RecordRoute's browser companion). The whole set is
  * streamed once as the base layer.
@@ -39,6 +49,16 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
   const lookup = useQuery(RouteGuide.method.getFeature, lookupPoint ?? skipToken);
   const svg = useRef<SVGSVGElement>(null);
   const [mode, setMode] = useState<Mode>("area");
+  const size = useMemo(() => ({ width: projection.width, height: projection.height }), [projection]);
+  const toViewBox = useCallback((clientX: number, clientY: number) => {
+    const matrix = svg.current?.getScreenCTM()?.inverse();
+    if (matrix === undefined) return { x: 0, y: 0 };
+    const point = new DOMPoint(clientX, clientY).matrixTransform(matrix);
+    return { x: point.x, y: point.y };
+  }, []);
+  const zoomPan = useZoomPan(svg, size, toViewBox);
+  const { view } = zoomPan;
+  const geography = useGeography(projection.geo, useMemo(() => reachableExtent(size), [size]));
   const route = useRouteRecording();
   const modeName = useId();
   const streamAll = all.stream;
@@ -55,11 +75,9 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
 
   const selected = useMemo(() => new Set(selection.features.map((feature) => pointKey(feature.location))), [selection.features]);
 
+  /** Where the pointer is on the map's content (home-view units, as the projection has them). */
   function mapPosition(event: PointerEvent<SVGSVGElement>): { x: number; y: number } {
-    const matrix = svg.current?.getScreenCTM()?.inverse();
-    if (matrix === undefined) return { x: 0, y: 0 };
-    const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix);
-    return { x: point.x, y: point.y };
+    return toContent(view, toViewBox(event.clientX, event.clientY));
   }
 
   function lookUp(point: Point) {
@@ -71,11 +89,11 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
     const { from, to } = current;
     if (mode === "route") {
       // A point of the route; near a feature it is the feature's own point, so the feature counts as passed.
-      route.add(nearestFeature(all.features, to, projection.toScreen)?.location ?? projection.toPoint(to.x, to.y));
+      route.add(nearestFeature(all.features, to, projection.toScreen, HIT_RADIUS / view.k)?.location ?? projection.toPoint(to.x, to.y));
       return;
     }
-    if (Math.hypot(to.x - from.x, to.y - from.y) < CLICK_SLOP) {
-      const nearest = nearestFeature(all.features, from, projection.toScreen);
+    if (Math.hypot(to.x - from.x, to.y - from.y) < CLICK_SLOP / view.k) {
+      const nearest = nearestFeature(all.features, from, projection.toScreen, HIT_RADIUS / view.k);
       lookUp(nearest?.location ?? projection.toPoint(from.x, from.y));
       return;
     }
@@ -90,6 +108,9 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
       <fieldset className="map-modes">
         <legend>On the map</legend>
         <label>
+          <input type="radio" name={modeName} checked={mode === "move"} onChange={() => setMode("move")} /> Move the map
+        </label>
+        <label>
           <input type="radio" name={modeName} checked={mode === "area"} onChange={() => setMode("area")} /> Select an area
         </label>
         <label>
@@ -97,10 +118,19 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
         </label>
       </fieldset>
       <p className="hint">
-        {mode === "area"
-          ? "Drag a rectangle to stream the features inside it; click a point to look it up."
-          : "Click the map to add points to the route (near a feature, the feature's own point), or add features from the list; then record it."}
+        {HINTS[mode]} Zoom with the wheel, two fingers, the buttons, or + and − on the focused map (arrows move it, 0 goes back).
       </p>
+      <div className="toolbar map-zoom">
+        <button type="button" onClick={() => zoomPan.zoomBy(1.5)}>
+          Zoom in
+        </button>
+        <button type="button" onClick={() => zoomPan.zoomBy(1 / 1.5)}>
+          Zoom out
+        </button>
+        <button type="button" onClick={zoomPan.reset}>
+          Reset view
+        </button>
+      </div>
       <div className="map-layout">
         <svg
           ref={svg}
@@ -109,18 +139,36 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
           style={{ aspectRatio: `${projection.width} / ${projection.height}` }}
           role="img"
           aria-label={`Map of ${all.features.length} route guide features`}
+          aria-roledescription="zoomable map"
+          tabIndex={0}
           data-testid="route-map"
+          data-zoom={view.k.toFixed(3)}
+          onKeyDown={zoomPan.keyDown}
           onPointerDown={(event) => {
             event.currentTarget.setPointerCapture(event.pointerId);
+            if (zoomPan.pointerDown(event.pointerId, toViewBox(event.clientX, event.clientY), mode === "move")) {
+              setDrag(undefined);
+              return;
+            }
             const at = mapPosition(event);
             setDrag({ from: at, to: at });
           }}
-          onPointerMove={(event) => drag && setDrag({ ...drag, to: mapPosition(event) })}
-          onPointerUp={(event) => drag && finishDrag({ ...drag, to: mapPosition(event) })}
-          onPointerCancel={() => setDrag(undefined)}
+          onPointerMove={(event) => {
+            if (zoomPan.pointerMove(event.pointerId, toViewBox(event.clientX, event.clientY))) return;
+            if (drag) setDrag({ ...drag, to: mapPosition(event) });
+          }}
+          onPointerUp={(event) => {
+            if (zoomPan.pointerUp(event.pointerId)) return;
+            if (drag) finishDrag({ ...drag, to: mapPosition(event) });
+          }}
+          onPointerCancel={(event) => {
+            zoomPan.pointerUp(event.pointerId);
+            setDrag(undefined);
+          }}
         >
-          <rect width={projection.width} height={projection.height} className="map-land" />
-          <Graticule projection={projection} />
+          <rect width={projection.width} height={projection.height} className="map-sea" />
+          <g transform={`translate(${view.x} ${view.y}) scale(${view.k})`} style={{ "--zoom": view.k } as CSSProperties}>
+          <Geography paths={geography} />
           {all.features.map((feature) => {
             const at = projection.toScreen(feature.location ?? create(PointSchema));
             const key = pointKey(feature.location);
@@ -129,7 +177,7 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
                 key={key}
                 cx={at.x}
                 cy={at.y}
-                r={selected.has(key) ? 5 : 3.5}
+                r={(selected.has(key) ? 5 : 3.5) / Math.sqrt(view.k)}
                 className={`dot ${feature.name ? "named" : "unnamed"} ${selected.has(key) ? "selected" : ""}`}
               >
                 <title>{feature.name || `No name (${formatPoint(feature.location ?? create(PointSchema))})`}</title>
@@ -145,11 +193,12 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
               height={Math.abs(shown.to.y - shown.from.y)}
             />
           )}
-          <RouteTrace points={route.points} toScreen={projection.toScreen} />
+          <RouteTrace points={route.points} toScreen={projection.toScreen} scale={view.k} />
           {lookupPoint !== undefined && (() => {
             const at = projection.toScreen(lookupPoint);
-            return <circle cx={at.x} cy={at.y} r={8} className="lookup-ring" />;
+            return <circle cx={at.x} cy={at.y} r={8 / view.k} className="lookup-ring" />;
           })()}
+          </g>
         </svg>
         <div className="map-side">
           {mode === "route" && <RouteRecordingPanel route={route} />}
@@ -189,9 +238,9 @@ export function RouteMap({ onChatHere }: { onChatHere(point: Point, name: string
   );
 }
 
-function nearestFeature(features: readonly Feature[], at: { x: number; y: number }, toScreen: (point: Point) => { x: number; y: number }) {
+function nearestFeature(features: readonly Feature[], at: { x: number; y: number }, toScreen: (point: Point) => { x: number; y: number }, radius: number) {
   let best: Feature | undefined;
-  let bestDistance = HIT_RADIUS;
+  let bestDistance = radius;
   for (const feature of features) {
     if (feature.location === undefined) continue;
     const screen = toScreen(feature.location);
@@ -199,18 +248,4 @@ function nearestFeature(features: readonly Feature[], at: { x: number; y: number
     if (distance <= bestDistance) (best = feature), (bestDistance = distance);
   }
   return best;
-}
-
-function Graticule({ projection }: { projection: ReturnType<typeof createProjection> }) {
-  const lines = [];
-  for (let latitude = Math.ceil(TUTORIAL_BOUNDS.minLatitude * 4) / 4; latitude < TUTORIAL_BOUNDS.maxLatitude; latitude += 0.25) {
-    const y = projection.toScreen(create(PointSchema, { latitude: Math.round(latitude * E7), longitude: 0 })).y;
-    lines.push(<line key={`lat${latitude}`} x1={0} x2={projection.width} y1={y} y2={y} className="graticule" />);
-    if (latitude % 0.5 === 0) lines.push(<text key={`t${latitude}`} x={2} y={y - 2} className="graticule-label">{latitude.toFixed(1)}°N</text>);
-  }
-  for (let longitude = Math.ceil(TUTORIAL_BOUNDS.minLongitude * 4) / 4; longitude < TUTORIAL_BOUNDS.maxLongitude; longitude += 0.25) {
-    const x = projection.toScreen(create(PointSchema, { latitude: 0, longitude: Math.round(longitude * E7) })).x;
-    lines.push(<line key={`lng${longitude}`} x1={x} x2={x} y1={0} y2={projection.height} className="graticule" />);
-  }
-  return <g aria-hidden="true">{lines}</g>;
 }

@@ -4,14 +4,14 @@ import { formatPoint } from "./map-projection";
 import type { RouteRecording } from "./use-route-recording";
 
 /** The route drawn so far, on the map: a line through its points, each numbered. */
-export function RouteTrace({ points, toScreen }: { points: readonly Point[]; toScreen(point: Point): { x: number; y: number } }) {
+export function RouteTrace({ points, toScreen, scale = 1 }: { points: readonly Point[]; toScreen(point: Point): { x: number; y: number }; scale?: number }) {
   if (points.length === 0) return null;
   const screen = points.map(toScreen);
   return (
     <g className="route-trace" data-testid="route-trace" data-points={points.length}>
       <polyline points={screen.map(({ x, y }) => `${x},${y}`).join(" ")} />
       {screen.map(({ x, y }, index) => (
-        <circle key={index} cx={x} cy={y} r={2.5}>
+        <circle key={index} cx={x} cy={y} r={2.5 / scale}>
           <title>{`Point ${index + 1}: ${formatPoint(points[index] as Point)}`}</title>
         </circle>
       ))}
