@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Browser, Page } from "@playwright/test";
-import { chooseProtocol, expect, logIn, PASSWORD, test } from "./fixtures.js";
+import { chooseProtocol, expect, logIn, PASSWORD, saveScreenshot, test } from "./fixtures.js";
 
 const messages = (page: Page) => page.getByRole("log", { name: "Chat messages" });
 
@@ -38,6 +38,10 @@ for (const protocol of ["Connect (JSON)", "gRPC-Web"] as const) {
     await expect(messages(alice).getByRole("listitem").nth(1)).toContainText("user2hi user1");
     // The sender shows once, though it gets its message both from Post and from the stream.
     await expect(messages(bob).getByRole("listitem")).toHaveCount(2);
+    if (protocol === "Connect (JSON)") {
+      await alice.getByRole("heading", { name: "Chat room" }).scrollIntoViewIfNeeded();
+      await saveScreenshot(alice, "chat-room");
+    }
   });
 }
 

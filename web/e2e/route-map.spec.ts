@@ -1,4 +1,4 @@
-import { expect, saveScreenshot, test } from "./fixtures.js";
+import { chooseProtocol, expect, saveScreenshot, test } from "./fixtures.js";
 
 test("streams the features inside a dragged rectangle onto the map", async ({ page, server }) => {
   await server.start();
@@ -39,21 +39,24 @@ test("looks up the feature at a clicked point, and opens RouteChat there", async
   await expect(page.getByTestId("link-state")).toHaveAttribute("data-state", "live");
 });
 
-test("answers a point looked up again from connect-query's cache, without another GetFeature", async ({ page, server }) => {
-  await server.start();
-  await page.goto(server.url);
-  const map = page.getByTestId("route-map");
-  await expect(map).toHaveAttribute("aria-label", "Map of 100 route guide features");
-  const getFeature: string[] = [];
-  page.on("request", (request) => request.url().includes("/routeguide.RouteGuide/GetFeature") && getFeature.push(request.url()));
-  const lookup = page.getByTestId("lookup");
-  const dot = (name: string) => map.locator("circle.dot", { has: page.locator("title", { hasText: name }) }).first();
+for (const protocol of ["Connect (JSON)", "gRPC-Web"] as const) {
+  test(`answers a point looked up again from connect-query's cache, without another GetFeature, over ${protocol}`, async ({ page, server }) => {
+    await server.start();
+    await page.goto(server.url);
+    await chooseProtocol(page, protocol);
+    const map = page.getByTestId("route-map");
+    await expect(map).toHaveAttribute("aria-label", "Map of 100 route guide features");
+    const getFeature: string[] = [];
+    page.on("request", (request) => request.url().includes("/routeguide.RouteGuide/GetFeature") && getFeature.push(request.url()));
+    const lookup = page.getByTestId("lookup");
+    const dot = (name: string) => map.locator("circle.dot", { has: page.locator("title", { hasText: name }) }).first();
 
-  await dot("Shohola, PA").click();
-  await expect(lookup).toContainText("Shohola, PA");
-  await dot("Kingston, NY").click();
-  await expect(lookup).toContainText("Kingston, NY");
-  await dot("Shohola, PA").click();
-  await expect(lookup).toContainText("Shohola, PA");
-  expect(getFeature).toHaveLength(2);
-});
+    await dot("Shohola, PA").click();
+    await expect(lookup).toContainText("Shohola, PA");
+    await dot("Kingston, NY").click();
+    await expect(lookup).toContainText("Kingston, NY");
+    await dot("Shohola, PA").click();
+    await expect(lookup).toContainText("Shohola, PA");
+    expect(getFeature).toHaveLength(2);
+  });
+}

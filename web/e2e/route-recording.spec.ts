@@ -1,4 +1,4 @@
-import { chooseProtocol, expect, test } from "./fixtures.js";
+import { chooseProtocol, expect, saveScreenshot, test } from "./fixtures.js";
 
 for (const protocol of ["Connect (JSON)", "gRPC-Web"] as const) {
   test(`draws a route on the map and records it (RecordRoute's browser companion) over ${protocol}`, async ({ page, server }) => {
@@ -22,6 +22,7 @@ for (const protocol of ["Connect (JSON)", "gRPC-Web"] as const) {
     await expect(summary.getByTestId("summary-distance")).toHaveAttribute("data-metres", "18327");
     await expect(summary.getByTestId("summary-distance")).toHaveText("18.3 km");
     await expect(summary.getByTestId("summary-elapsed")).toHaveText("0 s");
+    if (protocol === "Connect (JSON)") await saveScreenshot(page, "route-recording");
 
     // A third point away from any feature: the route grows, the old summary goes.
     await map.evaluate((element) => element.scrollIntoView({ block: "end" }));

@@ -1,7 +1,7 @@
 import { fromBinary, fromJson, toBinary, toJson } from "@bufbuild/protobuf";
 import type { Page, Request } from "@playwright/test";
 import { CreateUserRequestSchema } from "../../gen/userservice/user_service_pb.js";
-import { chooseProtocol, expect, test } from "./fixtures.js";
+import { chooseProtocol, expect, saveScreenshot, test } from "./fixtures.js";
 
 const PROTOCOLS = ["Connect (JSON)", "Connect (binary)", "gRPC-Web"] as const;
 
@@ -34,6 +34,7 @@ test("sign-up checks every field with CreateUser's rules before sending, and say
   await expect(form.getByLabel("Email")).toHaveAccessibleDescription("must be a valid email address");
   await expect(form.getByLabel("Password")).toHaveAccessibleDescription("must be at least 8 characters");
   expect(created).toHaveLength(0);
+  await saveScreenshot(page, "sign-up-checks");
 
   // Editing a field clears its message; fixing them all lets the sign-up through.
   await form.getByLabel("Username").fill("ada_lovelace");
