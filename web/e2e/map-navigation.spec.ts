@@ -1,5 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
-import { expect, test } from "./fixtures.js";
+import { chooseProtocol, expect, test } from "./fixtures.js";
 
 const zoomOf = async (map: Locator) => Number(await map.getAttribute("data-zoom"));
 const contentTransform = (map: Locator) => map.locator("g[transform]").first().getAttribute("transform");
@@ -12,22 +12,26 @@ async function openMap(page: Page, url: string): Promise<Locator> {
   return map;
 }
 
-test("draws the real geography offline: land, state and county lines, state names", async ({ page, server }) => {
-  await server.start();
-  // Nothing but the app's own origin: no tile server is asked for anything.
-  const foreign: string[] = [];
-  page.on("request", (request) => !request.url().startsWith(server.url) && foreign.push(request.url()));
-  const map = await openMap(page, server.url);
-  for (const layer of ["land", "state-lines", "county-lines"]) {
-    expect((await map.locator(`.geography .${layer}`).getAttribute("d"))!.length).toBeGreaterThan(500);
-  }
-  await expect(map.locator(".state-label", { hasText: "New Jersey" })).toBeAttached();
-  // The map keeps the projection's aspect: Mercator around 41°N makes the 1°×2° area about 2.6 times taller than wide.
-  const box = (await map.boundingBox())!;
-  expect(box.height / box.width).toBeGreaterThan(2.3);
-  expect(box.height / box.width).toBeLessThan(2.9);
-  expect(foreign).toEqual([]);
-});
+for (const protocol of ["Connect (JSON)", "gRPC-Web"] as const) {
+  test(`draws the features on the real geography, offline, over ${protocol}: land, state and county lines, state names`, async ({ page, server }) => {
+    await server.start();
+    // Nothing but the app's own origin: no tile server is asked for anything.
+    const foreign: string[] = [];
+    page.on("request", (request) => !request.url().startsWith(server.url) && foreign.push(request.url()));
+    await page.goto(server.url);
+    await chooseProtocol(page, protocol); // kept in localStorage: the page below streams the features over it
+    const map = await openMap(page, server.url);
+    for (const layer of ["land", "state-lines", "county-lines"]) {
+      expect((await map.locator(`.geography .${layer}`).getAttribute("d"))!.length).toBeGreaterThan(500);
+    }
+    await expect(map.locator(".state-label", { hasText: "New Jersey" })).toBeAttached();
+    // The map keeps the projection's aspect: Mercator around 41°N makes the 1°×2° area about 2.6 times taller than wide.
+    const box = (await map.boundingBox())!;
+    expect(box.height / box.width).toBeGreaterThan(2.3);
+    expect(box.height / box.width).toBeLessThan(2.9);
+    expect(foreign).toEqual([]);
+  });
+}
 
 test("zooms and moves with the wheel, the buttons, the keyboard and a mouse drag", async ({ page, server }) => {
   await server.start();

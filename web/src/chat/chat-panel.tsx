@@ -2,10 +2,10 @@ import { useQuery } from "@connectrpc/connect-query";
 import { type FormEvent, useId, useState } from "react";
 import { ChatMessageSchema, UserService } from "../../../gen/userservice/user_service_pb";
 import { useSession } from "../api/api-context";
-import { retryHintMs } from "../route-chat/backoff";
 import { describeError } from "../ui/describe-error";
 import { useFieldProblem } from "../ui/field-problem";
-import { checkRequest, type FormProblems, hasProblems, NO_PROBLEMS, preloadRules, serverProblems } from "../ui/form-problems";
+import { preloadRules } from "../ui/form-problems";
+import { useCheckedSend } from "../ui/use-checked-send";
 import { LinkIndicator } from "../ui/link-indicator";
 import { useChatRoom } from "./use-chat-room";
 
@@ -18,33 +18,15 @@ export function ChatPanel() {
   const session = useSession();
   const room = useChatRoom(session !== undefined);
   const [draft, setDraft] = useState("");
-  const [problems, setProblems] = useState<FormProblems>(NO_PROBLEMS);
-  const [postError, setPostError] = useState<unknown>(undefined);
-  const [paused, setPaused] = useState(false);
+  const sending = useCheckedSend();
   const inputId = useId();
-  const textProblem = useFieldProblem(problems, "text");
+  const textProblem = useFieldProblem(sending.problems, "text");
 
   async function send(event: FormEvent) {
     event.preventDefault();
     const text = draft.trim();
-    const found = await checkRequest(ChatMessageSchema, { text });
-    setProblems(found);
-    setPostError(undefined);
-    if (hasProblems(found)) return;
-    try {
-      await room.post(text);
-      setDraft("");
-    } catch (error) {
-      // The draft stays, so nothing typed is lost.
-      const fromServer = serverProblems(error);
-      if (hasProblems(fromServer)) setProblems(fromServer);
-      else setPostError(error);
-      const waitMs = retryHintMs(error);
-      if (waitMs !== undefined) {
-        setPaused(true);
-        setTimeout(() => setPaused(false), waitMs);
-      }
-    }
+    // On failure the draft stays, so nothing typed is lost.
+    if (await sending.send(ChatMessageSchema, { text }, () => room.post(text))) setDraft("");
   }
 
   return (
@@ -72,15 +54,15 @@ export function ChatPanel() {
           </ol>
           <form className="toolbar" onSubmit={send} onFocus={preloadRules} noValidate aria-label="Send a chat message">
             <label htmlFor={inputId}>Message</label>
-            <input id={inputId} value={draft} onChange={(event) => (setDraft(event.target.value), setProblems(NO_PROBLEMS))} {...textProblem.input} />
+            <input id={inputId} value={draft} onChange={(event) => (setDraft(event.target.value), sending.clearProblems())} {...textProblem.input} />
             {textProblem.message}
-            <button type="submit" disabled={paused}>
+            <button type="submit" disabled={sending.paused}>
               Send
             </button>
           </form>
-          {postError !== undefined && (
+          {sending.error !== undefined && (
             <p role="alert" className="error">
-              Not sent: {describeError(postError)}
+              Not sent: {describeError(sending.error)}
             </p>
           )}
         </>

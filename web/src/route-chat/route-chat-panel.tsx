@@ -4,8 +4,8 @@ import { type Point, PointSchema, RouteNoteSchema } from "../../../gen/routeguid
 import { E7, formatPoint } from "../route-guide/map-projection";
 import { describeError } from "../ui/describe-error";
 import { useFieldProblem } from "../ui/field-problem";
-import { checkRequest, type FormProblems, hasProblems, NO_PROBLEMS, preloadRules, serverProblems } from "../ui/form-problems";
-import { retryHintMs } from "./backoff";
+import { checkRequest, type FormProblems, hasProblems, NO_PROBLEMS, preloadRules } from "../ui/form-problems";
+import { useCheckedSend } from "../ui/use-checked-send";
 import { LinkIndicator } from "../ui/link-indicator";
 import { useLiveNotes } from "./use-live-notes";
 
@@ -16,15 +16,13 @@ import { useLiveNotes } from "./use-live-notes";
 export function RouteChatPanel({ location, placeName, onLocationChange }: { location: Point; placeName: string; onLocationChange(point: Point, name: string): void }) {
   const live = useLiveNotes(location);
   const [draft, setDraft] = useState("");
-  const [postError, setPostError] = useState<unknown>(undefined);
   // While the server has asked us to wait (RetryInfo on RESOURCE_EXHAUSTED), Post stays disabled.
-  const [postingPaused, setPostingPaused] = useState(false);
+  const noteSend = useCheckedSend();
   const [latitude, setLatitude] = useState(String(location.latitude / E7));
   const [longitude, setLongitude] = useState(String(location.longitude / E7));
   const ids = { message: useId(), latitude: useId(), longitude: useId() };
-  const [noteProblems, setNoteProblems] = useState<FormProblems>(NO_PROBLEMS);
   const [placeProblems, setPlaceProblems] = useState<FormProblems>(NO_PROBLEMS);
-  const messageProblem = useFieldProblem(noteProblems, "message");
+  const messageProblem = useFieldProblem(noteSend.problems, "message");
   const latitudeProblem = useFieldProblem(placeProblems, "latitude");
   const longitudeProblem = useFieldProblem(placeProblems, "longitude");
 
@@ -36,24 +34,8 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
   async function post(event: FormEvent) {
     event.preventDefault();
     const message = draft.trim();
-    const found = await checkRequest(RouteNoteSchema, { location, message });
-    setNoteProblems(found);
-    setPostError(undefined);
-    if (hasProblems(found)) return;
-    try {
-      await live.post(message);
-      setDraft("");
-    } catch (error) {
-      // The draft stays, so nothing typed is lost.
-      const fromServer = serverProblems(error);
-      if (hasProblems(fromServer)) setNoteProblems(fromServer);
-      else setPostError(error);
-      const waitMs = retryHintMs(error);
-      if (waitMs !== undefined) {
-        setPostingPaused(true);
-        setTimeout(() => setPostingPaused(false), waitMs);
-      }
-    }
+    // On failure the draft stays, so nothing typed is lost.
+    if (await noteSend.send(RouteNoteSchema, { location, message }, () => live.post(message))) setDraft("");
   }
 
   async function move(event: FormEvent) {
@@ -95,15 +77,15 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
       </ol>
       <form className="toolbar" onSubmit={post} onFocus={preloadRules} noValidate aria-label="Post a note">
         <label htmlFor={ids.message}>Note</label>
-        <input id={ids.message} value={draft} onChange={(event) => (setDraft(event.target.value), setNoteProblems(NO_PROBLEMS))} required {...messageProblem.input} />
+        <input id={ids.message} value={draft} onChange={(event) => (setDraft(event.target.value), noteSend.clearProblems())} required {...messageProblem.input} />
         {messageProblem.message}
-        <button type="submit" disabled={postingPaused} title={postingPaused ? "The server asked to wait before the next note" : undefined}>
+        <button type="submit" disabled={noteSend.paused} title={noteSend.paused ? "The server asked to wait before the next note" : undefined}>
           Post
         </button>
       </form>
-      {postError !== undefined && (
+      {noteSend.error !== undefined && (
         <p role="alert" className="error">
-          Not posted: {describeError(postError)}
+          Not posted: {describeError(noteSend.error)}
         </p>
       )}
     </section>
