@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import {
   type Feature,
@@ -7,9 +8,10 @@ import {
   PointSchema,
 } from "../../gen/routeguide/route_guide_pb.js";
 import { type Bounds, boundsContain, pointKey } from "./geo.js";
+import { PACKAGE_ROOT } from "../lib/package-root.js";
 
 /** The canonical 100 features, copied from grpc's examples into the project. */
-export const DEFAULT_FEATURES_PATH = new URL("../data/route_guide_db.json", import.meta.url);
+export const DEFAULT_FEATURES_PATH = join(PACKAGE_ROOT, "server", "data", "route_guide_db.json");
 
 /** Read-only lookup of named features by exact point and by area. */
 export interface FeatureDb {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { PACKAGE_ROOT } from "../lib/package-root.js";
 
 /** A handler for what no RPC matched (connectNodeAdapter's fallback). */
 export type FallbackHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
@@ -20,7 +21,7 @@ interface StaticFile {
   cacheControl: string;
 }
 
-export const DEFAULT_WEB_ROOT = new URL("../../web/dist/", import.meta.url).pathname;
+export const DEFAULT_WEB_ROOT = `${join(PACKAGE_ROOT, "web", "dist")}/`;
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
