@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import * as http2 from "node:http2";
 import { type FuzzCase, generateCase } from "./fuzz-cases.js";
 
@@ -155,7 +156,7 @@ function codeOf(fuzzCase: FuzzCase, status: number, fields: Record<string, unkno
     case "grpc-web": {
       if (fields["grpc-status"] !== undefined) return grpcStatus(fields["grpc-status"]);
       for (const frame of frames(body)) {
-        if (frame.flags & 0x80) return grpcStatus(/grpc-status: ?(\d+)/i.exec(frame.payload.toString("latin1"))?.[1]);
+        if (frame.flags & 0x80) return grpcStatus(/grpc-status: ?(\d+)/i.exec(trailerText(frame, fields["grpc-encoding"]))?.[1]);
       }
       return undefined;
     }
@@ -167,6 +168,16 @@ function codeOf(fuzzCase: FuzzCase, status: number, fields: Record<string, unkno
       }
       return status === 200 ? undefined : jsonCode(body) ?? `http ${status}`;
     }
+  }
+}
+
+/** A gRPC-Web trailer frame's text; compressed (flag 0x01) with the response's encoding, as clients read it. */
+function trailerText(frame: { flags: number; payload: Buffer }, encoding: unknown): string {
+  if (!(frame.flags & 0x01)) return frame.payload.toString("latin1");
+  try {
+    return (encoding === "br" ? brotliDecompressSync(frame.payload) : gunzipSync(frame.payload)).toString("latin1");
+  } catch {
+    return "";
   }
 }
 

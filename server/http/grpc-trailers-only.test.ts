@@ -1,3 +1,5 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { CreateUserRequestSchema } from "../../gen/userservice/user_service_pb.js";
 import http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, TEST_TOKEN, type TestServer } from "../test-support/test-server.js";
@@ -87,13 +89,13 @@ describe("gRPC-Web status on the one port", () => {
   afterAll(() => server.close());
 
   /** One gRPC-Web call over HTTP/1.1 (fetch, as browsers send it). */
-  async function grpcWeb(path: string, message: Uint8Array) {
+  async function grpcWeb(path: string, message: Uint8Array, extraHeaders: Record<string, string> = {}) {
     const frame = Buffer.alloc(5 + message.length);
     frame.writeUInt32BE(message.length, 1);
     frame.set(message, 5);
     const response = await fetch(`${server.url}${path}`, {
       method: "POST",
-      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", authorization: `Bearer ${TEST_TOKEN}` },
+      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", authorization: `Bearer ${TEST_TOKEN}`, ...extraHeaders },
       body: frame,
     });
     return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
@@ -104,6 +106,18 @@ describe("gRPC-Web status on the one port", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("grpc-status")).toBe("3");
     expect(decodeURIComponent(response.headers.get("grpc-message") ?? "")).toBe("id: value is required");
+    expect(response.body.length).toBe(0);
+  });
+
+  it.each(["gzip", "br"])("moves a large, compressed (%s) trailer frame into the headers too: an error with details", async (encoding) => {
+    // CreateUser breaking four rules: with both details the trailer is over connect's 1 KiB
+    // compression threshold, so it is compressed like a message when the client accepts it.
+    const invalid = toBinary(CreateUserRequestSchema, create(CreateUserRequestSchema, { username: "1x", email: "nope", password: "short" }));
+    const response = await grpcWeb("/userservice.UserService/CreateUser", invalid, { "grpc-accept-encoding": encoding });
+    expect(response.headers.get("grpc-encoding")).toBe(encoding);
+    expect(response.headers.get("grpc-status")).toBe("3");
+    expect(decodeURIComponent(response.headers.get("grpc-message") ?? "")).toContain("email: must be a valid email address");
+    expect(response.headers.get("grpc-status-details-bin")?.length).toBeGreaterThan(1000);
     expect(response.body.length).toBe(0);
   });
 

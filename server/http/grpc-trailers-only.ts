@@ -1,5 +1,9 @@
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { OutgoingHttpHeaders } from "node:http";
 import type { NodeHandler, NodeResponse } from "./node-handler.js";
+
+/** Node's default limit on a header block (--max-http-header-size) bounds what can move into headers. */
+const MAX_TRAILER_BYTES = 16 * 1024;
 
 /** Response headers every gRPC response has; anything else is header metadata. */
 const PROTOCOL_HEADERS = new Set(["content-type", "grpc-encoding", "grpc-accept-encoding", "date"]);
@@ -47,7 +51,8 @@ function holdGrpcWebHeadUntilMessage(response: NodeResponse): void {
     held = undefined;
     passing = true;
     const headers = head.find((arg): arg is OutgoingHttpHeaders => typeof arg === "object" && arg !== null && !Array.isArray(arg));
-    const trailers = chunk instanceof Uint8Array && chunk[0] === 0x80 && (headers === undefined || !hasHeaderMetadata(headers)) ? parseTrailerFrame(chunk) : undefined;
+    const isTrailerFrame = chunk instanceof Uint8Array && (chunk[0] === 0x80 || chunk[0] === 0x81);
+    const trailers = isTrailerFrame && (headers === undefined || !hasHeaderMetadata(headers)) ? parseTrailerFrame(chunk, headers?.["grpc-encoding"]) : undefined;
     if (trailers === undefined) {
       writeHead.apply(self, head);
       return false;
@@ -74,17 +79,35 @@ function holdGrpcWebHeadUntilMessage(response: NodeResponse): void {
   } as typeof response.end;
 }
 
-/** "grpc-status: 3\r\ngrpc-message: ...\r\n" after the 5-byte frame prefix, as header fields; undefined if it is not one frame. */
-function parseTrailerFrame(frame: Uint8Array): OutgoingHttpHeaders | undefined {
+/**
+ * "grpc-status: 3\r\ngrpc-message: ...\r\n" after the 5-byte frame prefix, as header fields;
+ * undefined if it is not one frame. A large trailer (an error with details) is compressed like a
+ * message when the client accepts compression (flag 0x81): it is read with the response's encoding.
+ */
+function parseTrailerFrame(frame: Uint8Array, encoding: OutgoingHttpHeaders[string]): OutgoingHttpHeaders | undefined {
   if (frame.length < 5) return undefined;
   const length = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).readUInt32BE(1);
   if (frame.length !== 5 + length) return undefined;
+  const payload = frame[0] === 0x81 ? decompressTrailer(Buffer.from(frame.subarray(5)), encoding) : Buffer.from(frame.subarray(5));
+  if (payload === undefined) return undefined;
   const fields: OutgoingHttpHeaders = {};
-  for (const line of Buffer.from(frame.subarray(5)).toString("latin1").split("\r\n")) {
+  for (const line of payload.toString("latin1").split("\r\n")) {
     const colon = line.indexOf(":");
     if (colon > 0) fields[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   return fields["grpc-status"] === undefined ? undefined : fields;
+}
+
+/** The trailer frame's payload, decompressed; undefined for an encoding we do not know or a trailer too large to hold in headers. */
+function decompressTrailer(payload: Buffer, encoding: OutgoingHttpHeaders[string]): Buffer | undefined {
+  const options = { maxOutputLength: MAX_TRAILER_BYTES };
+  try {
+    if (encoding === "gzip") return gunzipSync(payload, options);
+    if (encoding === "br") return brotliDecompressSync(payload, options);
+  } catch {
+    // Larger than a header block may be, or not what it says: left in the body as it is.
+  }
+  return undefined;
 }
 
 function holdHeadUntilBody(response: NodeResponse): void {
