@@ -16,6 +16,8 @@ describe("npm run bench -- --smoke", () => {
     // Three servers measured on gRPC, with ratios computed.
     expect(row("GetFeature gRPC (h2c)")).toMatch(/^\| GetFeature gRPC \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
     expect(row("ListFeatures gRPC")).toMatch(/\| [\d.]+x \| n\/a \|$/);
+    // HTTP/1.1 rows are measured against the bare node:http ceiling.
+    expect(row("GetFeature Connect JSON (HTTP/1.1)")).toMatch(/^\| GetFeature Connect JSON \(HTTP\/1\.1\) \| [\d,]+ \| n\/a \| [\d,]+ \| n\/a \| [\d.]+x \|$/);
     expect(stdout).toMatch(/\| 20 \| 1 \(SQLite, in-process hub\) \| 3 \| 60 of 60 \|/);
     // Across two replicas every note reaches every subscriber too.
     expect(stdout).toMatch(/\| 20 \| 2 \(PostgreSQL \+ Redis; poster on the first\) \| 3 \| 60 of 60 \|/);

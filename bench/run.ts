@@ -131,6 +131,9 @@ async function main(): Promise<string> {
     const bare = await spawnPinned({ name: "bare http2", cpu: serverCpu, script: join(root, "bench/servers/bare-http2-server.ts"), env: { PORT: "0" }, logFile: join(scratch, "bare.log") });
     started.push(bare);
     ports["bare http2"] = bare.port;
+    const bareHttp1 = await spawnPinned({ name: "bare http1", cpu: serverCpu, script: join(root, "bench/servers/bare-http1-server.ts"), env: { PORT: "0" }, logFile: join(scratch, "bare-http1.log") });
+    started.push(bareHttp1);
+    ports["bare http1"] = bareHttp1.port;
     if (only.has("unary")) {
       const rows = await measureThroughput(unaryCases().filter((c) => matching.test(c.label)), ports, throughputOptions, log);
       sections.push("", "## Unary: GetFeature, requests per second", "", "h2load -c 8 -m 8 (h2c), -c 8 (HTTP/1.1); median of the rounds.", "", throughputTable(rows, "req/s"));

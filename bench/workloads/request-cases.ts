@@ -5,7 +5,7 @@ import { ListUsersRequestSchema, UserSchema } from "../../gen/userservice/user_s
 import { createFrameReader, grpcFrame } from "../lib/grpc-frames.js";
 import type { RawResponse } from "../lib/raw-call.js";
 
-export type ServerName = "project" | "grpc-js" | "bare http2";
+export type ServerName = "project" | "grpc-js" | "bare http2" | "bare http1";
 
 /** One kind of request that h2load repeats, and how to check one answer is right. */
 export interface RequestCase {
@@ -41,7 +41,7 @@ function expectGrpcFeature(response: RawResponse): void {
   if (message === undefined || fromBinary(FeatureSchema, message).name !== FEATURE_NAME) throw new Error("wrong GetFeature answer");
 }
 
-/** GetFeature over every protocol and HTTP version the project serves; gRPC on all three servers. */
+/** GetFeature over every protocol and HTTP version the project serves; gRPC on all three servers, HTTP/1.1 against its ceiling too. */
 export function unaryCases(): RequestCase[] {
   const binary = toBinary(PointSchema, point);
   const json = new TextEncoder().encode(toJsonString(PointSchema, point));
@@ -57,7 +57,7 @@ export function unaryCases(): RequestCase[] {
         headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
         body: grpcFrame(binary),
         h1,
-        servers: ["project"],
+        servers: h1 ? ["project", "bare http1"] : ["project"],
         messagesPerCall: 1,
         verify(response) {
           const text = response.body.toString("latin1");
@@ -70,7 +70,7 @@ export function unaryCases(): RequestCase[] {
         headers: { "content-type": "application/json" },
         body: json,
         h1,
-        servers: ["project"],
+        servers: h1 ? ["project", "bare http1"] : ["project"],
         messagesPerCall: 1,
         verify(response) {
           if (response.status !== 200 || !response.body.toString().includes(FEATURE_NAME)) throw new Error(`Connect JSON: HTTP ${response.status}`);
@@ -82,7 +82,7 @@ export function unaryCases(): RequestCase[] {
         headers: { "content-type": "application/proto" },
         body: binary,
         h1,
-        servers: ["project"],
+        servers: h1 ? ["project", "bare http1"] : ["project"],
         messagesPerCall: 1,
         verify(response) {
           if (response.status !== 200 || fromBinary(FeatureSchema, response.body).name !== FEATURE_NAME) throw new Error(`Connect binary: HTTP ${response.status}`);

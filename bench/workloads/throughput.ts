@@ -65,10 +65,13 @@ export async function measureThroughput(
   return rows;
 }
 
-/** Medians per server, and the project's ratio to grpc-js and to the bare HTTP/2 ceiling. */
+/**
+ * Medians per server, and the project's ratio to grpc-js and to the ceiling of its HTTP version:
+ * a bare node:http2 server for h2c rows, a bare node:http one for HTTP/1.1 rows.
+ */
 export function throughputTable(rows: readonly ThroughputRow[], unit: "req/s" | "msg/s"): string {
   const lines = [
-    `| workload | project ${unit} | grpc-js ${unit} | bare http2 ${unit} | project / grpc-js | project / bare |`,
+    `| workload | project ${unit} | grpc-js ${unit} | ceiling ${unit} (bare node:http2 / node:http) | project / grpc-js | project / ceiling |`,
     "|---|---:|---:|---:|---:|---:|",
   ];
   for (const row of rows) {
@@ -76,7 +79,8 @@ export function throughputTable(rows: readonly ThroughputRow[], unit: "req/s" | 
       const rounds = row.rounds[server];
       return rounds === undefined ? Number.NaN : median(rounds) * (unit === "msg/s" ? row.messagesPerCall : 1);
     };
-    const [project, grpcJs, bare] = [value("project"), value("grpc-js"), value("bare http2")];
+    const [project, grpcJs] = [value("project"), value("grpc-js")];
+    const bare = row.rounds["bare http1"] === undefined ? value("bare http2") : value("bare http1");
     lines.push(`| ${row.label} | ${formatNumber(project)} | ${formatNumber(grpcJs)} | ${formatNumber(bare)} | ${ratio(project, grpcJs)} | ${ratio(project, bare)} |`);
   }
   return lines.join("\n");
