@@ -2,7 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { ChatRoomService } from "../../gen/userservice/chat_room_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { type ChatMessage, ChatMessageSchema } from "../../gen/userservice/user_service_pb.js";
-import { streamUntilDone } from "../lib/handler-streams.js";
+import { startHeartbeats, streamUntilDone } from "../lib/handler-streams.js";
 import { callerOf, senderId } from "../auth/identity.js";
 import type { ChatRoom } from "./chat-room.js";
 
@@ -21,11 +21,10 @@ export function createChatRoomService({ room, heartbeatMs = 15_000 }: ChatRoomSe
     subscribe(request, context) {
       return streamUntilDone<ChatMessage>(context, (outgoing) => {
         // First, so that a client sees the stream open before anyone speaks.
-        if (request.heartbeats) outgoing.push(CHAT_HEARTBEAT);
-        const heartbeat = request.heartbeats ? setInterval(() => outgoing.push(CHAT_HEARTBEAT), heartbeatMs) : undefined;
+        const stopHeartbeats = request.heartbeats ? startHeartbeats(outgoing, CHAT_HEARTBEAT, heartbeatMs) : undefined;
         const unsubscribe = room.subscribe((message) => outgoing.push(message), outgoing.fail);
         return () => {
-          clearInterval(heartbeat);
+          stopHeartbeats?.();
           unsubscribe();
         };
       });

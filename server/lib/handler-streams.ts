@@ -51,3 +51,14 @@ export async function consumeRequests<T>(
     await handle(request);
   }
 }
+
+/**
+ * Heartbeats on a live stream: one at once (so a client sees the stream open before anything
+ * else is sent; servers send no headers before the first message) and then one per interval.
+ * Returns the function that stops them, for the stream's cleanup.
+ */
+export function startHeartbeats<T>(queue: AsyncQueue<T>, heartbeat: T, intervalMs: number): () => void {
+  queue.push(heartbeat);
+  const timer = setInterval(() => queue.push(heartbeat), intervalMs);
+  return () => clearInterval(timer);
+}

@@ -6,7 +6,7 @@ import {
   StoredNoteSchema,
   type SubscribeNotesRequest,
 } from "../../gen/routeguide/route_notes_pb.js";
-import { streamUntilDone } from "../lib/handler-streams.js";
+import { startHeartbeats, streamUntilDone } from "../lib/handler-streams.js";
 import { type Bounds, pointBounds, rectangleBounds } from "./geo.js";
 import type { NoteBoard } from "./note-board.js";
 
@@ -26,12 +26,11 @@ export function createRouteNotesService({ board, heartbeatMs = 15_000 }: RouteNo
       const area = scopeBounds(request.scope);
       return streamUntilDone<StoredNote>(context, (outgoing) => {
         // First, so that a client sees the stream open even when there is no history to send.
-        if (request.heartbeats) outgoing.push(HEARTBEAT);
-        const heartbeat = request.heartbeats ? setInterval(() => outgoing.push(HEARTBEAT), heartbeatMs) : undefined;
+        const stopHeartbeats = request.heartbeats ? startHeartbeats(outgoing, HEARTBEAT, heartbeatMs) : undefined;
         const feed = board.openFeed({ deliver: (note) => outgoing.push(note), drained: outgoing.drained, onLost: outgoing.fail });
         feed.replayAndWatch(area, request.afterId).catch((error) => outgoing.fail(error));
         return () => {
-          clearInterval(heartbeat);
+          stopHeartbeats?.();
           feed.close();
         };
       });
