@@ -12,13 +12,16 @@ export interface ServerProcess {
 }
 
 /**
- * Runs server/main.ts as `npm start` does, on a free port unless env says otherwise, and without
- * the SIGTERM delay (SHUTDOWN_DELAY_MS) unless env sets one.
+ * Runs the server's main module on a free port unless env says otherwise, and without the
+ * SIGTERM delay (SHUTDOWN_DELAY_MS) unless env sets one. `script` is server/main.ts (run through
+ * tsx) by default, or a compiled main.js (run by plain node, as `npm start` does).
  * `nodeArgs` go to Node itself, e.g. ["--max-old-space-size=96"].
  */
-export async function spawnServer(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, options: { nodeArgs?: string[]; script?: string } = {}): Promise<ServerProcess> {
+  const script = options.script ?? main;
+  const transform = script.endsWith(".ts") ? ["--import", "tsx"] : [];
   // process.execPath: the Node 24 that runs the tests (npm puts it first on PATH).
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", main], { env: { ...process.env, PORT: "0", SHUTDOWN_DELAY_MS: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...transform, script], { env: { ...process.env, PORT: "0", SHUTDOWN_DELAY_MS: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   // The tail only: a long run (soak) logs far more than a test needs to read.
   let output = "";
   const append = (chunk: Buffer) => {
