@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { ChatMessage } from "../../../gen/userservice/user_service_pb";
 import { useApi } from "../api/api-context";
 import { type LinkStatus, runLiveStream, withLinkStatus } from "../api/live-stream";
@@ -22,24 +22,17 @@ const keyOf = (message: ChatMessage) => `${message.userId}\u0000${message.timest
 export function useChatRoom(signedIn: boolean): ChatRoomState {
   const api = useApi();
   const [state, setState] = useState<Omit<ChatRoomState, "post">>({ messages: [], link: "connecting" });
-  const seen = useRef(new Set<string>());
-
   // The sender gets their message both as Post's answer and from the stream: show it once.
   const remember = useCallback((message: ChatMessage) => {
     const key = keyOf(message);
-    if (seen.current.has(key)) return;
-    seen.current.add(key);
-    setState((previous) => {
-      const messages = [...previous.messages, message].slice(-KEEP);
-      if (messages.length < previous.messages.length + 1) seen.current.delete(keyOf(previous.messages[0] as ChatMessage));
-      return { ...previous, messages };
-    });
+    setState((previous) =>
+      previous.messages.some((shown) => keyOf(shown) === key) ? previous : { ...previous, messages: [...previous.messages, message].slice(-KEEP) },
+    );
   }, []);
 
   useEffect(() => {
     if (!signedIn) {
       setState({ messages: [], link: "stopped" });
-      seen.current.clear();
       return;
     }
     const controller = new AbortController();
