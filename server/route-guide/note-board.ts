@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { type Point, PointSchema, type RouteNote, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
+import type { ConnectError } from "@connectrpc/connect";
+import { PointSchema, type RouteNote, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
 import { type StoredNote, StoredNoteSchema } from "../../gen/routeguide/route_notes_pb.js";
 import type { LiveHub } from "../hub/live-hub.js";
 import type { NoteRecord, NoteStore } from "../storage/storage.js";

@@ -5,8 +5,6 @@ import { useApi } from "../api/api-context";
 import { pointKey } from "../route-guide/map-projection";
 import { type LinkStatus, runLiveStream, withLinkStatus } from "../api/live-stream";
 
-export type { LinkState } from "../api/live-stream";
-
 export interface LiveNotes extends LinkStatus {
   notes: readonly StoredNote[];
   post(message: string): Promise<void>;
