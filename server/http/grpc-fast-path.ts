@@ -1,21 +1,10 @@
-import { create, type DescMessage, type DescMethod, type DescService, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  type ConnectRouter,
-  type ContextValues,
-  createContextValues,
-  type HandlerContext,
-  type Interceptor,
-  type StreamRequest,
-  type StreamResponse,
-  type UnaryRequest,
-  type UnaryResponse,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { envelope } from "../lib/envelope.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
+import { createCallLifetime } from "./call-lifetime.js";
+import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
 import { createLightHeaders } from "./light-headers.js";
 import { type TransportInfo, transportInfo } from "./transport-info.js";
 import { createStallSweeper, type StallSweeper } from "./stall-sweeper.js";
@@ -41,23 +30,6 @@ export interface GrpcFastPathOptions {
 /** Claims an HTTP/2 stream (see OnePortServerOptions.claimStream) if it is a gRPC call it serves. */
 export type GrpcFastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
 
-type AnyRequest = UnaryRequest | StreamRequest;
-type AnyResponse = UnaryResponse | StreamResponse;
-
-interface Route {
-  service: DescService;
-  method: DescMethod;
-  /** This method's own request size limit, if registered with one (router.rpc options). */
-  readMaxBytes: number | undefined;
-  /** The method's implementation with the interceptors around it. */
-  call: (request: AnyRequest) => Promise<AnyResponse>;
-}
-
-/** What the innermost call needs that the interceptor request does not carry. */
-interface CallState {
-  context: HandlerContext;
-}
-
 /**
  * A leaner path for the commonest calls: unary and server-streaming gRPC over HTTP/2 with
  * protobuf and no compression. It runs the same implementations and interceptors as the
@@ -67,21 +39,19 @@ interface CallState {
  * the Connect handler.
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
-  const routes = collectRoutes(options.routes, options.interceptors ?? []);
-  const defaultReadMaxBytes = options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const stalls = createStallSweeper(options.requestBodyTimeoutMs ?? 30_000);
   return (stream, headers) => {
     const route = routes.get(headers[":path"] as string);
     if (route === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) return false;
     clampTimeoutHeaders(headers);
-    readRequest(stream, route.readMaxBytes ?? defaultReadMaxBytes, stalls, (error, bytes) => {
+    readRequest(stream, route.readMaxBytes, stalls, (error, bytes) => {
       if (error !== undefined) return sendStatus(stream, error);
       let message: unknown;
       try {
-        message = fromBinary(route.method.input, bytes as Uint8Array);
-      } catch (cause) {
-        // Worded as connect-node words it, so both paths answer alike.
-        return sendStatus(stream, new ConnectError(`parse binary: ${cause instanceof Error ? cause.message : String(cause)}`, Code.InvalidArgument));
+        message = parseRequest(route, true, bytes as Uint8Array);
+      } catch (parseError) {
+        return sendStatus(stream, parseError as ConnectError);
       }
       void serve(route, message, stream, headers, options);
     });
@@ -95,52 +65,8 @@ function isPlainGrpc(headers: IncomingHttpHeaders): boolean {
   return (contentType === "application/grpc" || contentType === "application/grpc+proto") && (encoding === undefined || encoding === "identity");
 }
 
-// Plain symbol-keyed properties rather than WeakMaps: a WeakMap entry per call is costly to
-// collect (ephemerons) at tens of thousands of calls a second.
-const callState = Symbol("fast path call state");
 const statusSent = Symbol("fast path status sent");
-type WithState = AnyRequest & { [callState]: CallState };
 type Tracked = ServerHttp2Stream & { [statusSent]?: true };
-
-function collectRoutes(register: (router: ConnectRouter) => void, interceptors: readonly Interceptor[]): Map<string, Route> {
-  const routes = new Map<string, Route>();
-  const add = (method: DescMethod, fn: unknown, self: unknown, readMaxBytes: number | undefined) => {
-    if ((method.methodKind !== "unary" && method.methodKind !== "server_streaming") || typeof fn !== "function") return;
-    const service = method.parent;
-    const implementation = fn.bind(self) as (input: unknown, context: HandlerContext) => unknown;
-    const toMessage = (result: unknown) => (isMessage(result, method.output) ? result : create(method.output as DescMessage, result as never));
-    const innermost = async (request: AnyRequest): Promise<AnyResponse> => {
-      // The request's message, not the one read off the wire: an interceptor may have replaced it.
-      const { context } = (request as WithState)[callState];
-      const header = context.responseHeader;
-      const trailer = context.responseTrailer;
-      if (method.methodKind === "unary") {
-        return { stream: false, service, method, header, trailer, message: toMessage(await implementation(request.message, context)) } as UnaryResponse;
-      }
-      const results = implementation(await onlyMessage(request.message as AsyncIterable<unknown>), context) as AsyncIterable<unknown>;
-      return { stream: true, service, method, header, trailer, message: mapMessages(results, toMessage) } as StreamResponse;
-    };
-    const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
-    routes.set(`/${service.typeName}/${method.name}`, { service, method, call, readMaxBytes });
-  };
-  const recorder = {
-    service(service: DescService, impl: Record<string, unknown>, opts?: { readMaxBytes?: number }) {
-      for (const method of service.methods) add(method, impl[method.localName], impl, opts?.readMaxBytes);
-      return recorder;
-    },
-    rpc(method: DescMethod, impl: unknown, opts?: { readMaxBytes?: number }) {
-      add(method, impl, undefined, opts?.readMaxBytes);
-      return recorder;
-    },
-    handlers: [],
-  };
-  register(recorder as unknown as ConnectRouter);
-  return routes;
-}
-
-async function* mapMessages(results: AsyncIterable<unknown>, toMessage: (result: unknown) => unknown): AsyncGenerator<unknown> {
-  for await (const result of results) yield toMessage(result);
-}
 
 /**
  * Reads the one message of the request: flag byte 0, 4-byte length, bytes; nothing after it.
@@ -204,125 +130,59 @@ function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, stalls: St
 }
 
 /** One call, from the decoded request to the final status; every exit ends the stream. */
-async function serve(route: Route, input: unknown, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: GrpcFastPathOptions): Promise<void> {
+async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: GrpcFastPathOptions): Promise<void> {
   const timeout = parseTimeout((headers["grpc-timeout"] as string | undefined) ?? null, Number.MAX_SAFE_INTEGER);
   if (timeout.error) return sendStatus(stream, timeout.error);
-  const call = createCallLifetime(stream, timeout.timeoutMs, options.shutdownSignal);
-  const requestHeader = headersOf(headers);
+  const lifetime = createCallLifetime({
+    timeoutMs: timeout.timeoutMs,
+    shutdownSignal: options.shutdownSignal,
+    connection: stream,
+    onDeadline: (error) => sendStatus(stream, error),
+  });
   const session = stream.session;
-  const contextValues = options.contextValues?.(transportInfo("2.0", session?.socket, session)) ?? createContextValues();
-  const url = `http://${headers[":authority"]}${headers[":path"]}`;
-  const context: HandlerContext = {
-    service: route.service,
-    method: route.method,
+  const { context, response } = startCall(route, {
     protocolName: "grpc",
     requestMethod: "POST",
-    url,
-    signal: call.signal,
-    timeoutMs: call.timeoutMs,
-    requestHeader,
-    responseHeader: createLightHeaders(),
-    responseTrailer: createLightHeaders(),
-    values: contextValues,
-  };
-  const streaming = route.method.methodKind === "server_streaming";
-  const request = {
-    stream: streaming,
-    service: route.service,
-    method: route.method,
-    requestMethod: "POST",
-    url,
-    signal: call.signal,
-    header: requestHeader,
-    contextValues,
-    message: streaming ? singleMessage(input) : input,
-  } as AnyRequest;
-  (request as WithState)[callState] = { context };
+    url: `http://${headers[":authority"]}${headers[":path"]}`,
+    signal: lifetime.signal,
+    timeoutMs: lifetime.timeoutMs,
+    requestHeader: headersOf(headers),
+    contextValues: options.contextValues?.(transportInfo("2.0", session?.socket, session)) ?? createContextValues(),
+    input,
+  });
   try {
-    const response = await route.call(request);
-    if (!response.stream) {
-      sendUnaryResponse(stream, response.header, response.trailer, toBinary(route.method.output, response.message as never));
+    const result = await response;
+    if (!result.stream) {
+      sendUnaryResponse(stream, result.header, result.trailer, route.serialization.getO(true).serialize(result.message));
       return;
     }
-    for await (const message of response.message) {
-      if (call.ended()) break;
-      if (!sendMessage(stream, response.header, toBinary(route.method.output, message as never))) await call.drained();
+    for await (const message of result.message) {
+      if (ended(stream)) break;
+      if (!sendMessage(stream, result.header, route.serialization.getO(true).serialize(message))) await drained(stream);
     }
-    if (!call.ended()) sendStatus(stream, undefined, response.trailer, response.header);
+    if (!ended(stream)) sendStatus(stream, undefined, result.trailer, result.header);
   } catch (error) {
     // The interceptors hide handler faults; a fault outside them must not reach the wire either.
     const status = error instanceof ConnectError ? error : new ConnectError("internal server error", Code.Internal, undefined, undefined, error);
     sendStatus(stream, status, context.responseTrailer, context.responseHeader);
   } finally {
-    call.release();
+    lifetime.release();
   }
 }
 
-async function* singleMessage(message: unknown): AsyncGenerator<unknown> {
-  yield message;
+/** Whether the status was sent or the stream is gone: nothing more can be written. */
+function ended(stream: ServerHttp2Stream): boolean {
+  return stream.destroyed || stream.closed || (stream as Tracked)[statusSent] === true;
 }
 
-async function onlyMessage(messages: AsyncIterable<unknown>): Promise<unknown> {
-  for await (const message of messages) return message;
-  throw new ConnectError("protocol error: missing request message", Code.InvalidArgument);
+/** Resolves when the stream can take more, or is gone. */
+function drained(stream: ServerHttp2Stream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => (stream.off("drain", done), stream.off("close", done), resolve());
+    stream.once("drain", done);
+    stream.once("close", done);
+  });
 }
-
-/**
- * The call's signal, aborted by the deadline (which also answers DEADLINE_EXCEEDED at once),
- * by the client going away, or by the server shutting down.
- */
-function createCallLifetime(stream: ServerHttp2Stream, timeoutMs: number | undefined, shutdownSignal: AbortSignal | undefined) {
-  const controller = new AbortController();
-  const abort = (reason: ConnectError) => {
-    if (!controller.signal.aborted) controller.abort(reason);
-  };
-  const onShutdown = () => abort(ConnectError.from(shutdownSignal?.reason, Code.Unavailable));
-  const onClose = () => abort(new ConnectError("operation was canceled", Code.Canceled));
-  // Whole milliseconds, as connect-node keeps its deadline (a Date): a grpc-timeout in micro- or
-  // nanoseconds (Go clients send "u") must not reach handlers as a fraction from timeoutMs().
-  const deadlineAt = timeoutMs === undefined ? undefined : Math.trunc(Date.now() + timeoutMs);
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          const error = new ConnectError("the operation timed out", Code.DeadlineExceeded);
-          abort(error);
-          sendStatus(stream, error);
-        }, timeoutMs);
-  shutdownSignal?.addEventListener("abort", onShutdown);
-  if (shutdownSignal?.aborted) onShutdown();
-  stream.once("close", onClose);
-  return {
-    signal: controller.signal,
-    timeoutMs: () => (deadlineAt === undefined ? undefined : deadlineAt - Date.now()),
-    /** Whether the status was sent or the stream is gone: nothing more can be written. */
-    ended: () => stream.destroyed || stream.closed || (stream as Tracked)[statusSent] === true,
-    /** Resolves when the stream can take more, or is gone. */
-    drained: () =>
-      new Promise<void>((resolve) => {
-        const done = () => (stream.off("drain", done), stream.off("close", done), resolve());
-        stream.once("drain", done);
-        stream.once("close", done);
-      }),
-    release() {
-      clearTimeout(timer);
-      shutdownSignal?.removeEventListener("abort", onShutdown);
-      stream.removeListener("close", onClose);
-    },
-  };
-}
-
-function headersOf(headers: IncomingHttpHeaders): Headers {
-  const header = createLightHeaders();
-  for (const name in headers) {
-    const value = headers[name];
-    if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) header.append(name, item);
-    else header.set(name, value);
-  }
-  return header;
-}
-
 
 /** Headers, the one message and the OK trailers, in as few writes as HTTP/2 allows. */
 function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: Headers, bytes: Uint8Array): void {

@@ -1,0 +1,174 @@
+import { create, type DescMessage, type DescMethod, type DescService, isMessage } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type ContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type StreamRequest,
+  type StreamResponse,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
+import { createLightHeaders } from "./light-headers.js";
+
+export type AnyRequest = UnaryRequest | StreamRequest;
+export type AnyResponse = UnaryResponse | StreamResponse;
+
+/** A unary or server-streaming method as the lean paths serve it. */
+export interface LeanRoute {
+  service: DescService;
+  method: DescMethod;
+  /** Largest request message in bytes: the method's own limit if registered with one, else the default. */
+  readMaxBytes: number;
+  /** connect's own (de)serializers for the method, so that parse errors are worded as connect-node words them. */
+  serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** The method's implementation with the interceptors around it. */
+  call: (request: AnyRequest) => Promise<AnyResponse>;
+}
+
+/** What a protocol knows about a call before it runs: the parts of the handler context it decides. */
+export interface CallSetup {
+  protocolName: "grpc" | "grpc-web" | "connect";
+  requestMethod: string;
+  url: string;
+  signal: AbortSignal;
+  timeoutMs: () => number | undefined;
+  requestHeader: Headers;
+  contextValues: ContextValues;
+  /**
+   * The request message. For a server-streaming method it may be a function that throws: the
+   * error then surfaces where connect-node surfaces it, when the implementation reads its
+   * request, inside the interceptors.
+   */
+  input: unknown;
+}
+
+/** What the innermost call needs that the interceptor request does not carry. */
+const callContext = Symbol("lean call context");
+type WithContext = AnyRequest & { [callContext]: HandlerContext };
+
+/**
+ * Records the unary and server-streaming methods that `register` adds to a router, each wrapped
+ * in the interceptors (first is outermost), keyed by request path ("/package.Service/Method").
+ * Client and bidi streams are left out: connect-node serves them.
+ */
+export function collectLeanRoutes(register: (router: ConnectRouter) => void, interceptors: readonly Interceptor[], defaultReadMaxBytes: number): Map<string, LeanRoute> {
+  const routes = new Map<string, LeanRoute>();
+  const add = (method: DescMethod, fn: unknown, self: unknown, ownReadMaxBytes: number | undefined) => {
+    if ((method.methodKind !== "unary" && method.methodKind !== "server_streaming") || typeof fn !== "function") return;
+    const service = method.parent;
+    const readMaxBytes = ownReadMaxBytes ?? defaultReadMaxBytes;
+    const implementation = fn.bind(self) as (input: unknown, context: HandlerContext) => unknown;
+    const toMessage = (result: unknown) => (isMessage(result, method.output) ? result : create(method.output as DescMessage, result as never));
+    const innermost = async (request: AnyRequest): Promise<AnyResponse> => {
+      // The request's message, not the one read off the wire: an interceptor may have replaced it.
+      const context = (request as WithContext)[callContext];
+      const header = context.responseHeader;
+      const trailer = context.responseTrailer;
+      if (method.methodKind === "unary") {
+        return { stream: false, service, method, header, trailer, message: toMessage(await implementation(request.message, context)) } as UnaryResponse;
+      }
+      const results = implementation(await onlyMessage(request.message as AsyncIterable<unknown>), context) as AsyncIterable<unknown>;
+      return { stream: true, service, method, header, trailer, message: mapMessages(results, toMessage) } as StreamResponse;
+    };
+    const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
+    const serialization = createMethodSerializationLookup(method, undefined, undefined, { readMaxBytes, writeMaxBytes: 0xffffffff });
+    routes.set(`/${service.typeName}/${method.name}`, { service, method, call, readMaxBytes, serialization });
+  };
+  const recorder = {
+    service(service: DescService, impl: Record<string, unknown>, opts?: { readMaxBytes?: number }) {
+      for (const method of service.methods) add(method, impl[method.localName], impl, opts?.readMaxBytes);
+      return recorder;
+    },
+    rpc(method: DescMethod, impl: unknown, opts?: { readMaxBytes?: number }) {
+      add(method, impl, undefined, opts?.readMaxBytes);
+      return recorder;
+    },
+    handlers: [],
+  };
+  register(recorder as unknown as ConnectRouter);
+  return routes;
+}
+
+/**
+ * Runs one call through the interceptors: builds the handler context and the interceptor
+ * request from `setup`. The context is returned at once, so that the caller can answer with its
+ * response headers and trailers when the call fails.
+ */
+export function startCall(route: LeanRoute, setup: CallSetup): { context: HandlerContext; response: Promise<AnyResponse> } {
+  const context: HandlerContext = {
+    service: route.service,
+    method: route.method,
+    protocolName: setup.protocolName,
+    requestMethod: setup.requestMethod,
+    url: setup.url,
+    signal: setup.signal,
+    timeoutMs: setup.timeoutMs,
+    requestHeader: setup.requestHeader,
+    responseHeader: createLightHeaders(),
+    responseTrailer: createLightHeaders(),
+    values: setup.contextValues,
+  };
+  const streaming = route.method.methodKind === "server_streaming";
+  const request = {
+    stream: streaming,
+    service: route.service,
+    method: route.method,
+    requestMethod: setup.requestMethod,
+    url: setup.url,
+    signal: setup.signal,
+    header: setup.requestHeader,
+    contextValues: setup.contextValues,
+    message: streaming ? singleMessage(setup.input) : setup.input,
+  } as AnyRequest;
+  (request as WithContext)[callContext] = context;
+  let response: Promise<AnyResponse>;
+  try {
+    response = route.call(request);
+  } catch (error) {
+    response = Promise.reject(error);
+  }
+  return { context, response };
+}
+
+/** Request headers as a Headers, from Node's header object (pseudo-headers left out). */
+export function headersOf(headers: Record<string, string | string[] | undefined>): Headers {
+  const header = createLightHeaders();
+  for (const name in headers) {
+    const value = headers[name];
+    if (name.startsWith(":") || value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) header.append(name, item);
+    else header.set(name, value);
+  }
+  return header;
+}
+
+async function* mapMessages(results: AsyncIterable<unknown>, toMessage: (result: unknown) => unknown): AsyncGenerator<unknown> {
+  for await (const result of results) yield toMessage(result);
+}
+
+async function* singleMessage(input: unknown): AsyncGenerator<unknown> {
+  yield typeof input === "function" ? (input as () => unknown)() : input;
+}
+
+async function onlyMessage(messages: AsyncIterable<unknown>): Promise<unknown> {
+  for await (const message of messages) return message;
+  throw new Error("unreachable: the lean paths always give one request message");
+}
+
+/**
+ * The request message from its bytes, with connect's own parser. A message that does not parse
+ * is the caller's mistake: INVALID_ARGUMENT, as the wire fixes answer it on connect-node's path
+ * (connect-node says INTERNAL).
+ */
+export function parseRequest(route: LeanRoute, binary: boolean, bytes: Uint8Array): unknown {
+  try {
+    return route.serialization.getI(binary).parse(bytes);
+  } catch (cause) {
+    const error = ConnectError.from(cause, Code.InvalidArgument);
+    throw error.code === Code.Internal ? new ConnectError(error.rawMessage, Code.InvalidArgument, undefined, undefined, cause) : error;
+  }
+}
