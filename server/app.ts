@@ -40,6 +40,7 @@ import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
 import { withGrpcTrailersOnly } from "./http/grpc-trailers-only.js";
 import { createGrpcFastPath, type GrpcFastPath } from "./http/grpc-fast-path.js";
+import { createWebLeanPath, withWebLeanPath } from "./http/web-lean-path.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
 import { createNoteBoard, type NoteEvent } from "./route-guide/note-board.js";
@@ -115,6 +116,12 @@ export interface AppOptions {
    * handlers, same interceptors; see server/http/grpc-fast-path.ts). GRPC_FAST_PATH=off disables it. Default: true.
    */
   grpcFastPath?: boolean;
+  /**
+   * Serve unary and server-streaming gRPC-Web and Connect calls (both HTTP versions) on a leaner path than
+   * connect-node's (same handlers, same interceptors, same answers; see server/http/web-lean-path.ts).
+   * WEB_LEAN_PATH=off disables it. Default: true.
+   */
+  webLeanPath?: boolean;
   /** Structured log of every call and server event. Default: JSON lines on stdout at "info". */
   logger?: Logger;
   /**
@@ -262,10 +269,15 @@ export function createApp(options: AppOptions = {}): App {
     logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] });
   };
   // The HTTP layers around connect-node, from the inside out (each sees the request before the
-  // layers it wraps): wire status fixes, trailers-only gRPC errors, release of dead and early-answered calls, deadline
+  // layers it wraps): wire status fixes, trailers-only gRPC errors, the lean path for browsers' protocols (which
+  // answers as the two layers beneath it do), release of dead and early-answered calls, deadline
   // clamp, the Connect GET guard, the HTTP/2 body timeout, then CORS.
   let http = withWireStatusFixes(connectHandler);
   http = withGrpcTrailersOnly(http);
+  if (options.webLeanPath !== false) {
+    const lean = createWebLeanPath({ routes, ...routerOptions, contextValues: (request) => contextValues(transportOf(request)) });
+    http = withWebLeanPath(http, lean);
+  }
   http = withWritesReleasedOnClose(http);
   http = withUnreadBodyRelease(http);
   http = withTimeoutClamp(http);

@@ -58,6 +58,8 @@ export interface ServerConfig {
   webRoot: string | undefined;
   /** GRPC_FAST_PATH: "off" serves unary gRPC through connect-node's general path. Default: on. */
   grpcFastPath: boolean;
+  /** WEB_LEAN_PATH: "off" serves gRPC-Web and Connect calls through connect-node's general path. Default: on. */
+  webLeanPath: boolean;
   /** LOG_LEVEL: debug, info, warn, error or silent. Default: info. */
   logLevel: LogLevel;
 }
@@ -92,6 +94,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     webRoot: env.WEB_ROOT || undefined,
     grpcFastPath: env.GRPC_FAST_PATH !== "off",
+    webLeanPath: env.WEB_LEAN_PATH !== "off",
     maxMessageBytes,
     shutdownGraceMs,
     authSecret: secret,

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     notesPerLocation: config.notesPerLocation,
     webRoot: config.webRoot,
     grpcFastPath: config.grpcFastPath,
+    webLeanPath: config.webLeanPath,
     auth: { secret: config.authSecret, ttlMs: config.authTokenTtlMs, serviceTokens: config.serviceTokens },
   });
   // Redis dropping its subscription turns health NOT_SERVING at once, not at the next check.

@@ -1,0 +1,278 @@
+import { Code, ConnectError, type ConnectRouter, type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { type Compression, compressionNegotiate, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
+import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { envelope } from "../lib/envelope.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
+import { createCallLifetime } from "./call-lifetime.js";
+import { CONNECT_END_STREAM_FLAG, connectEndStreamPayload, connectStreamHead, connectUnaryError, connectUnaryHead, parseConnectContentType } from "./connect-framing.js";
+import { GRPC_WEB_TRAILER_FLAG, grpcWebHead, grpcWebStatus, grpcWebTrailerPayload, grpcWebTrailersOnly, parseGrpcWebContentType } from "./grpc-web-framing.js";
+import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
+import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
+import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
+
+export interface WebLeanPathOptions {
+  /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
+  routes(router: ConnectRouter): void;
+  /** The same interceptors, applied in the same order (first is outermost). */
+  interceptors?: readonly Interceptor[];
+  /** Largest request message in bytes, unless the method was registered with its own. Default: 64 KiB. */
+  readMaxBytes?: number;
+  /** Aborts every call's signal when the server begins to shut down. */
+  shutdownSignal?: AbortSignal;
+  /** Context values for each call (as connectNodeAdapter's contextValues). Default: empty. */
+  contextValues?(request: NodeRequest): ContextValues;
+  /** Response compressions, in the server's order of preference. Default: gzip, br (connect-node's). */
+  acceptCompression?: readonly Compression[];
+  /** Responses (and stream messages) smaller than this are not compressed. Default: 1,024 (connect's). */
+  compressMinBytes?: number;
+}
+
+/** Serves the request and returns true if it is a call the lean path takes; false leaves it untouched. */
+export type WebLeanPath = (request: NodeRequest, response: NodeResponse) => boolean;
+
+/** The three wire forms the lean path speaks to browsers. */
+type WebProtocol = "grpc-web" | "connect-unary" | "connect-stream";
+
+interface WebCall {
+  route: LeanRoute;
+  protocol: WebProtocol;
+  binary: boolean;
+  request: NodeRequest;
+  /** Either version's response: the calls used here (writeHead, write, end) have the same form on both. */
+  response: ServerResponse;
+  /** Response compression agreed with the client, if any. */
+  compression: Compression | null;
+  compressMinBytes: number;
+}
+
+/**
+ * The lean path for browsers' protocols: unary and server-streaming calls in gRPC-Web
+ * (binary and JSON) and Connect (unary POST and server streams, binary and JSON), on HTTP/1.1
+ * and HTTP/2 alike. Like the gRPC fast path, it runs the same implementations and the same
+ * interceptors as connect-node, and answers as connect-node (with this server's wire fixes)
+ * answers, byte for byte: connect's own serializers, error JSON, end-of-stream and trailer
+ * encodings are used. It skips connect-node's per-call machinery: the universal request and
+ * response, and the chain of async iterables that frames, compresses and joins each message.
+ *
+ * Everything else is left to connect-node: client and bidi streams, Connect GET, gRPC-Web text,
+ * compressed requests, unknown paths and content types.
+ */
+export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
+  const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const acceptCompression = [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])];
+  const compressMinBytes = options.compressMinBytes ?? 1024;
+
+  return (request, response) => {
+    if (request.method !== "POST") return false;
+    const route = routes.get(request.url as string);
+    if (route === undefined) return false;
+    const headers = request.headers;
+    const contentType = headers["content-type"];
+    let protocol: WebProtocol;
+    let binary: boolean;
+    const grpcWeb = parseGrpcWebContentType(contentType);
+    if (grpcWeb !== undefined) {
+      if (!isIdentity(headers["grpc-encoding"])) return false;
+      protocol = "grpc-web";
+      binary = grpcWeb.binary;
+    } else {
+      const connect = parseConnectContentType(contentType);
+      // A unary content type for a streaming method (or the reverse) is connect-node's 415 to give.
+      if (connect === undefined || connect.stream !== (route.method.methodKind === "server_streaming")) return false;
+      if (!isIdentity(connect.stream ? headers["connect-content-encoding"] : headers["content-encoding"])) return false;
+      protocol = connect.stream ? "connect-stream" : "connect-unary";
+      binary = connect.binary;
+    }
+    const authority = "authority" in request ? request.authority : headers.host;
+    if (authority === undefined) return false;
+
+    const accepted = protocol === "grpc-web" ? "grpc-accept-encoding" : protocol === "connect-stream" ? "connect-accept-encoding" : "accept-encoding";
+    const compression = compressionNegotiate(acceptCompression, null, (headers[accepted] as string | undefined) ?? null, accepted).response;
+    const call: WebCall = { route, protocol, binary, request, response: response as ServerResponse, compression, compressMinBytes };
+    const timeout =
+      protocol === "grpc-web"
+        ? parseGrpcTimeout((headers["grpc-timeout"] as string | undefined) ?? null, Number.MAX_SAFE_INTEGER)
+        : parseConnectTimeout((headers["connect-timeout-ms"] as string | undefined) ?? null, Number.MAX_SAFE_INTEGER);
+    if (timeout.error) {
+      request.pause();
+      void answerError(call, timeout.error);
+      return true;
+    }
+    const onBody = (body: BodyResult) => {
+      const streaming = route.method.methodKind === "server_streaming";
+      let input: unknown;
+      if (body.error === undefined) {
+        try {
+          input = parseRequest(route, binary, body.bytes);
+        } catch (error) {
+          if (!streaming) return void answerError(call, error as ConnectError);
+          input = () => {
+            throw error;
+          };
+        }
+      } else if (body.error.code === Code.Canceled) {
+        return; // the client has gone: nobody to answer
+      } else if (streaming) {
+        // connect-node reads a server stream's request inside the interceptors: the error surfaces there.
+        const error = body.error;
+        input = () => {
+          throw error;
+        };
+      } else {
+        return void answerError(call, body.error);
+      }
+      void serve(call, input, timeout.timeoutMs, `http://${authority}${request.url}`, options);
+    };
+    if (protocol === "connect-unary") readWholeBody(request, route.readMaxBytes, onBody);
+    else
+      readOneEnvelope(
+        request,
+        {
+          readMaxBytes: route.readMaxBytes,
+          endFlag: protocol === "grpc-web" ? GRPC_WEB_TRAILER_FLAG : CONNECT_END_STREAM_FLAG,
+          methodKind: route.method.methodKind === "unary" ? "unary" : "server-streaming",
+        },
+        onBody,
+      );
+    return true;
+  };
+}
+
+/** The lean path in front of `handler`: calls it does not take go on to `handler`. */
+export function withWebLeanPath(handler: NodeHandler, lean: WebLeanPath): NodeHandler {
+  return (request, response) => {
+    if (!lean(request, response)) handler(request, response);
+  };
+}
+
+function isIdentity(encoding: string | string[] | undefined): boolean {
+  return encoding === undefined || encoding === "identity";
+}
+
+/** One call, from the decoded request to the end of the response. */
+async function serve(call: WebCall, input: unknown, timeoutMs: number | undefined, url: string, options: WebLeanPathOptions): Promise<void> {
+  const { route, response } = call;
+  const lifetime = createCallLifetime({
+    timeoutMs,
+    shutdownSignal: options.shutdownSignal,
+    connection: response,
+    onDeadline: (error) => void answerError(call, error),
+  });
+  const { context, response: pending } = startCall(route, {
+    protocolName: call.protocol === "grpc-web" ? "grpc-web" : "connect",
+    requestMethod: "POST",
+    url,
+    signal: lifetime.signal,
+    timeoutMs: lifetime.timeoutMs,
+    requestHeader: headersOf(call.request.headers),
+    contextValues: options.contextValues?.(call.request) ?? createContextValues(),
+    input,
+  });
+  try {
+    const result = await pending;
+    const serialize = route.serialization.getO(call.binary);
+    if (call.protocol === "connect-unary") {
+      if (!result.stream) await answerConnectUnary(call, 200, result.header, result.trailer, serialize.serialize(result.message));
+      return;
+    }
+    if (!result.stream) {
+      await writeMessage(call, result.header, serialize.serialize(result.message));
+    } else {
+      for await (const message of result.message) {
+        if (isEnded(response)) break;
+        await writeMessage(call, result.header, serialize.serialize(message));
+      }
+    }
+    await endStream(call, result.header, result.trailer, undefined);
+  } catch (error) {
+    await answerError(call, toConnectError(error), context.responseHeader, context.responseTrailer);
+  } finally {
+    lifetime.release();
+  }
+}
+
+/** The interceptors hide handler faults; a fault outside them must not reach the wire either. */
+function toConnectError(error: unknown): ConnectError {
+  return error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/** Ends the call with an error, in the protocol's form, unless it has already ended. */
+async function answerError(call: WebCall, error: ConnectError, header: Headers = new Headers(), trailer: Headers = new Headers()): Promise<void> {
+  if (isEnded(call.response)) return;
+  if (call.protocol !== "connect-unary") return endStream(call, header, trailer, error);
+  // As connect-node: the error's own metadata joins the response headers.
+  if (!error.isWireError) mergeNonProtocolHeaders(header, error.metadata);
+  const { status, body } = connectUnaryError(error);
+  await answerConnectUnary(call, status, header, trailer, body, false);
+}
+
+async function answerConnectUnary(call: WebCall, status: number, header: Headers, trailer: Headers, bytes: Uint8Array, binary = call.binary): Promise<void> {
+  const { response, compression } = call;
+  let body = bytes;
+  const compressed = compression !== null && body.byteLength >= call.compressMinBytes;
+  if (compressed) body = await compression.compress(body);
+  if (isEnded(response)) return;
+  response.writeHead(status, connectUnaryHead(binary, header, trailer, body.byteLength, compressed ? compression.name : undefined));
+  response.end(body);
+}
+
+/** Writes one message frame, with the head before the first; waits while the response's buffer is full. */
+async function writeMessage(call: WebCall, header: Headers, bytes: Uint8Array): Promise<void> {
+  const frame = await frameOf(call, bytes, 0);
+  const { response } = call;
+  if (isEnded(response)) return;
+  if (!response.headersSent) response.writeHead(200, streamHead(call, header));
+  if (!response.write(frame)) await drained(response);
+}
+
+/** The last frame (gRPC-Web trailers or Connect's end of stream); or, for a gRPC-Web call with no message and no metadata, trailers-only. */
+async function endStream(call: WebCall, header: Headers, trailer: Headers, error: ConnectError | undefined): Promise<void> {
+  const { response } = call;
+  if (isEnded(response)) return;
+  let payload: Uint8Array;
+  let flag: number;
+  if (call.protocol === "grpc-web") {
+    const status = grpcWebStatus(trailer, error);
+    if (!response.headersSent) {
+      const trailersOnly = grpcWebTrailersOnly(streamHead(call, header), status);
+      if (trailersOnly !== undefined) {
+        response.writeHead(200, trailersOnly);
+        response.end();
+        return;
+      }
+    }
+    (payload = grpcWebTrailerPayload(status)), (flag = GRPC_WEB_TRAILER_FLAG);
+  } else {
+    (payload = connectEndStreamPayload(trailer, error)), (flag = CONNECT_END_STREAM_FLAG);
+  }
+  const frame = await frameOf(call, payload, flag);
+  if (isEnded(response)) return;
+  if (!response.headersSent) response.writeHead(200, streamHead(call, header));
+  response.end(frame);
+}
+
+function streamHead(call: WebCall, header: Headers): OutgoingHttpHeaders {
+  const encoding = call.compression?.name;
+  return call.protocol === "grpc-web" ? grpcWebHead(call.binary, header, encoding) : connectStreamHead(call.binary, header, encoding);
+}
+
+/** One envelope; compressed (flag bit 0x01) when the client accepts it and the payload is not small. */
+async function frameOf(call: WebCall, payload: Uint8Array, flags: number): Promise<Buffer> {
+  if (call.compression === null || payload.byteLength < call.compressMinBytes) return envelope(payload, flags);
+  return envelope(await call.compression.compress(payload), flags | 0b1);
+}
+
+function isEnded(response: ServerResponse): boolean {
+  return response.writableEnded || response.destroyed;
+}
+
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => (response.off("drain", done), response.off("close", done), resolve());
+    response.once("drain", done);
+    response.once("close", done);
+  });
+}
