@@ -9,15 +9,19 @@ const run = promisify(execFile);
 describe("npm run bench -- --smoke", () => {
   it("runs every workload and prints every table", async () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke"], { maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
-    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Tracing", "## Validation", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
+    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Tracing", "## Validation", "## Logging", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
       expect(stdout).toContain(heading);
     }
     const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label}`)) ?? "";
     // Three servers measured on gRPC, with ratios computed.
     expect(row("GetFeature gRPC (h2c)")).toMatch(/^\| GetFeature gRPC \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
     expect(row("ListFeatures gRPC")).toMatch(/\| [\d.]+x \| n\/a \|$/);
-    // HTTP/1.1 rows are measured against the bare node:http ceiling.
-    expect(row("GetFeature Connect JSON (HTTP/1.1)")).toMatch(/^\| GetFeature Connect JSON \(HTTP\/1\.1\) \| [\d,]+ \| n\/a \| [\d,]+ \| n\/a \| [\d.]+x \|$/);
+    // HTTP/1.1 rows are measured against the bare node:http ceiling; the browsers' protocols against grpc-js's native gRPC.
+    expect(row("GetFeature Connect JSON (HTTP/1.1)")).toMatch(/^\| GetFeature Connect JSON \(HTTP\/1\.1\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
+    expect(row("GetFeature Connect GET (h2c)")).toMatch(/^\| GetFeature Connect GET \(h2c\) \| [\d,]+ \| [\d,]+ \| n\/a \| [\d.]+x \| n\/a \|$/);
+    // Server streams over gRPC-Web and Connect, both HTTP versions.
+    expect(row("ListUsers Connect (HTTP/1.1)")).toMatch(/^\| ListUsers Connect \(HTTP\/1\.1\) \| [\d,]+ \| [\d,]+ \| n\/a \| [\d.]+x \| n\/a \|$/);
+    expect(row("ListFeatures gRPC-Web (h2c)")).toMatch(/^\| ListFeatures gRPC-Web \(h2c\) \| [\d,]+ \| [\d,]+ \| n\/a \| [\d.]+x \| n\/a \|$/);
     expect(stdout).toMatch(/\| 20 \| 1 \(SQLite, in-process hub\) \| 3 \| 60 of 60 \|/);
     // Across two replicas every note reaches every subscriber too.
     expect(stdout).toMatch(/\| 20 \| 2 \(PostgreSQL \+ Redis; poster on the first\) \| 3 \| 60 of 60 \|/);

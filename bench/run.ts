@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,tracing,validation,memory,wire,browser]
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,tracing,validation,logging,memory,wire,browser]
 //                 [--match LABEL_REGEX] [--log-level info] [--out FILE]
 //
 // Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
@@ -26,6 +26,7 @@ import { type EngineServer, measureStorageEngines, storageEnginesTable } from ".
 import { measureTracingCost, startOtlpSink, tracingTable } from "./workloads/tracing-cost.js";
 import { measureValidationCost, validationTable } from "./workloads/validation-cost.js";
 import { wireSizeTable } from "./workloads/wire-size.js";
+import { loggerTable, measureLoggerCost } from "./workloads/logger-cost.js";
 
 /** The server's per-client limits (server/limits), lifted for the benchmark's one client address. */
 const LIMITS_LIFTED = {
@@ -46,13 +47,14 @@ const { values } = parseArgs({
     out: { type: "string" },
     "log-level": { type: "string", default: "info" },
     match: { type: "string" },
+    "project-env": { type: "string", multiple: true },
   },
 });
 const smoke = values.smoke;
 const rounds = Number(values.rounds ?? (smoke ? 1 : 3));
 const seconds = Number(values.seconds ?? 5);
 const matching = new RegExp(values.match ?? "");
-const only = new Set((values.only ?? "unary,streaming,fanout,storage,tracing,validation,memory,wire,browser").split(","));
+const only = new Set((values.only ?? "unary,streaming,fanout,storage,tracing,validation,logging,memory,wire,browser").split(","));
 const sizes = smoke
   ? { users: 1_500, storageUsers: 300, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
   : { users: 100_000, storageUsers: 10_000, browserUsers: 10_000, fanout: [1_000], idle: [1_000, 10_000], requests: undefined };
@@ -96,15 +98,26 @@ async function postgresDatabase(): Promise<TestDatabase | undefined> {
   }
 }
 
+/** --project-env NAME=VALUE (repeatable), e.g. WEB_LEAN_PATH=off for a before/after pair of runs. */
+const projectEnv = Object.fromEntries((values["project-env"] ?? []).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+
+/** The project as `npm start` runs it: compiled JavaScript (build/), built once per run. */
+let compiled = false;
+function compiledMain(): string {
+  if (!compiled) execFileSync("npm", ["run", "--silent", "build:server"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  compiled = true;
+  return join(root, "build/server/main.js");
+}
+
 function startProject(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<PinnedProcess> {
   return spawnPinned({
     name: "project",
     cpu: serverCpu,
-    script: join(root, "server/main.ts"),
+    script: compiledMain(),
     // Per-client limits lifted, as behind a proxy (one client address, 1,000 streams per connection):
     // the figures are the server's capacity, not its abuse limits.
     // No SIGTERM delay: nothing routes around a benchmark server, and it should stop at once.
-    env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string, SHUTDOWN_DELAY_MS: "0", ...LIMITS_LIFTED, ...extraEnv },
+    env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string, SHUTDOWN_DELAY_MS: "0", ...LIMITS_LIFTED, ...projectEnv, ...extraEnv },
     logFile: join(scratch, `project-${started.length}.log`),
   }).then((server) => (started.push(server), server));
 }
@@ -116,7 +129,8 @@ async function main(): Promise<string> {
     `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} · ` +
       `servers on CPU ${serverCpu ?? "any"}, load on CPU ${loadCpu ?? "any"} · ${rounds} interleaved round(s)` +
       (smoke ? " · SMOKE RUN (tiny counts: figures mean nothing)" : ` of ${seconds} s after 1 s warm-up`) +
-      ` · project LOG_LEVEL=${values["log-level"]}`,
+      ` · project LOG_LEVEL=${values["log-level"]}, compiled (npm start)` +
+      (Object.keys(projectEnv).length > 0 ? ` · project env ${Object.entries(projectEnv).map(([name, value]) => `${name}=${value}`).join(" ")}` : ""),
   ];
   const throughputOptions = { rounds, seconds, requests: sizes.requests, loadCpu };
 
@@ -136,11 +150,11 @@ async function main(): Promise<string> {
     ports["bare http1"] = bareHttp1.port;
     if (only.has("unary")) {
       const rows = await measureThroughput(unaryCases().filter((c) => matching.test(c.label)), ports, throughputOptions, log);
-      sections.push("", "## Unary: GetFeature, requests per second", "", "h2load -c 8 -m 8 (h2c), -c 8 (HTTP/1.1); median of the rounds.", "", throughputTable(rows, "req/s"));
+      sections.push("", "## Unary: GetFeature, requests per second", "", "h2load -c 8 -m 8 (h2c); --h1 -c 64 -m 1 (HTTP/1.1, many keep-alive connections as browsers load a server); median of the rounds.", "", throughputTable(rows, "req/s"));
     }
     if (only.has("streaming")) {
       const rows = await measureThroughput(streamingCases().filter((c) => matching.test(c.label)), ports, throughputOptions, log);
-      sections.push("", "## Server streaming: messages per second", "", `h2load -c 8 -m 8; calls per second × messages per call; ${sizes.users.toLocaleString("en-US")} users in the database.`, "", throughputTable(rows, "msg/s"));
+      sections.push("", "## Server streaming: messages per second", "", `h2load -c 8 -m 8 (h2c), --h1 -c 64 -m 1 (HTTP/1.1); calls per second × messages per call; ${sizes.users.toLocaleString("en-US")} users in the database.`, "", throughputTable(rows, "msg/s"));
     }
     await Promise.all(started.splice(0).map((server) => server.stop()));
   }
@@ -201,6 +215,12 @@ async function main(): Promise<string> {
     log("request rules ...");
     const rows = measureValidationCost({ rounds, checks: smoke ? 1_000 : 200_000 });
     sections.push("", "## Validation: the request rules per message", "", "protovalidate on valid messages (every rule runs), in the bench process on the load core; median of the rounds. Each call pays one check per request message.", "", validationTable(rows));
+  }
+
+  if (only.has("logging")) {
+    log("loggers ...");
+    const rows = measureLoggerCost({ rounds, lines: smoke ? 2_000 : 200_000, cpu: serverCpu, scratch, root });
+    sections.push("", "## Logging: one call's log line", "", "The line observeCalls writes for a unary call, 64 per event-loop turn, to a file; each logger in a fresh process on the servers' core; process CPU per line, writing included; median of the rounds.", "", loggerTable(rows));
   }
 
   if (only.has("memory")) {

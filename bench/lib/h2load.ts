@@ -9,7 +9,8 @@ const run = promisify(execFile);
 export interface H2loadOptions {
   url: string;
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** The request body (a POST); undefined sends a GET. */
+  body: Uint8Array | undefined;
   /** HTTP/1.1 instead of h2c. */
   h1?: boolean;
   /** Connections. Default: 8. */
@@ -34,11 +35,11 @@ let bodies = 0;
 /** Runs h2load and parses its summary. It checks HTTP status only: callers verify the gRPC status separately. */
 export async function h2load(options: H2loadOptions): Promise<H2loadResult> {
   const bodyFile = join(tmpdir(), `bench-body-${process.pid}-${bodies++}`);
-  writeFileSync(bodyFile, options.body);
+  if (options.body !== undefined) writeFileSync(bodyFile, options.body);
   const args = [
     "-c", String(options.clients ?? 8),
     "-m", String(options.h1 ? 1 : (options.streams ?? 8)),
-    "-d", bodyFile,
+    ...(options.body === undefined ? [] : ["-d", bodyFile]),
     ...Object.entries(options.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
     ...(options.h1 ? ["--h1"] : []),
     ...(options.requests !== undefined ? ["-n", String(options.requests)] : ["-D", String(options.durationSeconds ?? 5), "--warm-up-time", "1"]),

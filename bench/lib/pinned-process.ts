@@ -14,7 +14,7 @@ export interface SpawnPinnedOptions {
   name: string;
   /** CPU to pin to with taskset; undefined: no pinning. */
   cpu?: number;
-  /** The script, run with Node 24 and tsx. */
+  /** The script, run with Node 24: TypeScript through tsx, compiled JavaScript (.js) as it is. */
   script: string;
   env?: Record<string, string>;
   /** Extra Node flags, e.g. --cpu-prof. */
@@ -28,7 +28,7 @@ export interface SpawnPinnedOptions {
 
 /** Starts a server script pinned to one core and resolves once it prints "listening on ...PORT". */
 export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedProcess> {
-  const node = [process.execPath, ...(options.nodeArgs ?? []), "--import", "tsx", options.script];
+  const node = [process.execPath, ...(options.nodeArgs ?? []), ...(options.script.endsWith(".js") ? [] : ["--import", "tsx"]), options.script];
   const [command, ...args] = options.cpu === undefined ? node : ["taskset", "-c", String(options.cpu), ...node];
   const log = openSync(options.logFile, "w");
   const child: ChildProcess = spawn(command as string, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", log, log] });

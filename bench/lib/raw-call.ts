@@ -8,16 +8,16 @@ export interface RawResponse {
   body: Buffer;
 }
 
-/** One POST, as the load generator sends it, to check what the server answers (h2load checks only the HTTP status). */
-export function rawCall(port: number, path: string, headers: Record<string, string>, body: Uint8Array, h1 = false): Promise<RawResponse> {
+/** One call, as the load generator sends it (a POST; a GET without a body), to check what the server answers (h2load checks only the HTTP status). */
+export function rawCall(port: number, path: string, headers: Record<string, string>, body: Uint8Array | undefined, h1 = false): Promise<RawResponse> {
   return h1 ? http1Call(port, path, headers, body) : http2Call(port, path, headers, body);
 }
 
-function http2Call(port: number, path: string, headers: Record<string, string>, body: Uint8Array): Promise<RawResponse> {
+function http2Call(port: number, path: string, headers: Record<string, string>, body: Uint8Array | undefined): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, ...headers });
+    const stream = session.request({ ":method": body === undefined ? "GET" : "POST", ":path": path, ...headers });
     const chunks: Buffer[] = [];
     let status = 0;
     let responseHeaders: Record<string, string> = {};
@@ -37,9 +37,9 @@ function http2Call(port: number, path: string, headers: Record<string, string>, 
   });
 }
 
-function http1Call(port: number, path: string, headers: Record<string, string>, body: Uint8Array): Promise<RawResponse> {
+function http1Call(port: number, path: string, headers: Record<string, string>, body: Uint8Array | undefined): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: "127.0.0.1", port, path, method: "POST", headers }, (response) => {
+    const request = http.request({ host: "127.0.0.1", port, path, method: body === undefined ? "GET" : "POST", headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () =>

@@ -12,7 +12,8 @@ export interface RequestCase {
   label: string;
   path: string;
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** The request body (a POST); undefined for a GET. */
+  body: Uint8Array | undefined;
   h1: boolean;
   /** The servers that speak this protocol. */
   servers: readonly ServerName[];
@@ -88,12 +89,39 @@ export function unaryCases(): RequestCase[] {
           if (response.status !== 200 || fromBinary(FeatureSchema, response.body).name !== FEATURE_NAME) throw new Error(`Connect binary: HTTP ${response.status}`);
         },
       },
+      {
+        // As connect-web sends it with useHttpGet: binary, base64url in the query.
+        label: `GetFeature Connect GET (${http})`,
+        path: `${GET_FEATURE}?connect=v1&encoding=proto&base64=1&message=${Buffer.from(binary).toString("base64url")}`,
+        headers: {},
+        body: undefined,
+        h1,
+        servers: h1 ? ["project", "bare http1"] : ["project"],
+        messagesPerCall: 1,
+        verify(response) {
+          if (response.status !== 200 || fromBinary(FeatureSchema, response.body).name !== FEATURE_NAME) throw new Error(`Connect GET: HTTP ${response.status}`);
+        },
+      },
     );
   }
   return cases;
 }
 
-/** Server streaming over gRPC: all 100 features per call, and a 1000-user page of ListUsers. */
+/** Frames of a gRPC-Web or Connect stream body, by flag: messages (flag 0) and the last frame's text. */
+function webStreamFrames(body: Buffer): { messages: Buffer[]; last: string } {
+  const messages: Buffer[] = [];
+  let last = "";
+  for (let offset = 0; offset + 5 <= body.length; ) {
+    const length = body.readUInt32BE(offset + 1);
+    const payload = body.subarray(offset + 5, offset + 5 + length);
+    if (body[offset] === 0) messages.push(payload);
+    else last = payload.toString("utf8");
+    offset += 5 + length;
+  }
+  return { messages, last };
+}
+
+/** Server streaming over every protocol and HTTP version: all 100 features per call, and a 1000-user page of ListUsers. */
 export function streamingCases(): RequestCase[] {
   const everywhere = create(RectangleSchema, { lo: { latitude: 400000000, longitude: -750000000 }, hi: { latitude: 420000000, longitude: -730000000 } });
   const countMessages = (expected: number, check: (message: Buffer) => void) => (response: RawResponse) => {
@@ -102,6 +130,30 @@ export function streamingCases(): RequestCase[] {
     if (status !== "0" || messages.length !== expected) throw new Error(`stream: status ${status}, ${messages.length} messages, expected ${expected}`);
     check(messages[0] as Buffer);
   };
+  const webCases: RequestCase[] = [];
+  const streams: { name: string; path: string; body: Uint8Array; headers: Record<string, string>; count: number }[] = [
+    { name: "ListFeatures", path: "/routeguide.RouteGuide/ListFeatures", body: toBinary(RectangleSchema, everywhere), headers: {}, count: 100 },
+    { name: "ListUsers", path: "/userservice.UserService/ListUsers", body: toBinary(ListUsersRequestSchema, create(ListUsersRequestSchema, { pageSize: 1000 })), headers: { authorization: `Bearer ${BENCH_TOKEN}` }, count: 1000 },
+  ];
+  for (const stream of streams) {
+    for (const h1 of [true, false]) {
+      for (const [protocol, contentType, ok] of [["gRPC-Web", "application/grpc-web+proto", /grpc-status: ?0/], ["Connect", "application/connect+proto", /^\{\}$/]] as const) {
+        webCases.push({
+          label: `${stream.name} ${protocol} (${h1 ? "HTTP/1.1" : "h2c"})`,
+          path: stream.path,
+          headers: { "content-type": contentType, ...stream.headers },
+          body: grpcFrame(stream.body),
+          h1,
+          servers: ["project"],
+          messagesPerCall: stream.count,
+          verify(response) {
+            const { messages, last } = webStreamFrames(response.body);
+            if (response.status !== 200 || messages.length !== stream.count || !ok.test(last.trim())) throw new Error(`${protocol} stream: HTTP ${response.status}, ${messages.length} messages, ended ${last}`);
+          },
+        });
+      }
+    }
+  }
   return [
     {
       label: "ListFeatures gRPC (100 messages per call)",
@@ -125,5 +177,6 @@ export function streamingCases(): RequestCase[] {
         if (!fromBinary(UserSchema, message).username) throw new Error("user without a name");
       }),
     },
+    ...webCases,
   ];
 }

@@ -52,6 +52,7 @@ export async function measureThroughput(
           headers: testCase.headers,
           body: testCase.body,
           h1: testCase.h1,
+          clients: testCase.h1 ? 64 : 8,
           durationSeconds: options.seconds,
           requests: options.requests,
           cpu: options.loadCpu,
@@ -67,19 +68,24 @@ export async function measureThroughput(
 
 /**
  * Medians per server, and the project's ratio to grpc-js and to the ceiling of its HTTP version:
- * a bare node:http2 server for h2c rows, a bare node:http one for HTTP/1.1 rows.
+ * a bare node:http2 server for h2c rows, a bare node:http one for HTTP/1.1 rows. grpc-js speaks
+ * only gRPC, so rows of the browsers' protocols compare with grpc-js's native gRPC figure for the
+ * same method (the row whose label starts with the same method name).
  */
 export function throughputTable(rows: readonly ThroughputRow[], unit: "req/s" | "msg/s"): string {
   const lines = [
-    `| workload | project ${unit} | grpc-js ${unit} | ceiling ${unit} (bare node:http2 / node:http) | project / grpc-js | project / ceiling |`,
+    `| workload | project ${unit} | grpc-js ${unit} (native gRPC) | ceiling ${unit} (bare node:http2 / node:http) | project / grpc-js | project / ceiling |`,
     "|---|---:|---:|---:|---:|---:|",
   ];
+  const valueOf = (row: ThroughputRow, server: ServerName) => {
+    const rounds = row.rounds[server];
+    return rounds === undefined ? Number.NaN : median(rounds) * (unit === "msg/s" ? row.messagesPerCall : 1);
+  };
+  const methodOf = (row: ThroughputRow) => row.label.split(" ")[0];
   for (const row of rows) {
-    const value = (server: ServerName) => {
-      const rounds = row.rounds[server];
-      return rounds === undefined ? Number.NaN : median(rounds) * (unit === "msg/s" ? row.messagesPerCall : 1);
-    };
-    const [project, grpcJs] = [value("project"), value("grpc-js")];
+    const value = (server: ServerName) => valueOf(row, server);
+    const native = rows.find((other) => other.rounds["grpc-js"] !== undefined && methodOf(other) === methodOf(row));
+    const [project, grpcJs] = [value("project"), native === undefined ? Number.NaN : valueOf(native, "grpc-js")];
     const bare = row.rounds["bare http1"] === undefined ? value("bare http2") : value("bare http1");
     lines.push(`| ${row.label} | ${formatNumber(project)} | ${formatNumber(grpcJs)} | ${formatNumber(bare)} | ${ratio(project, grpcJs)} | ${ratio(project, bare)} |`);
   }

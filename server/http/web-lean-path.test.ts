@@ -52,7 +52,8 @@ interface Answer {
   body: string;
 }
 
-type Send = (url: string, path: string, headers: Record<string, string>, body: Uint8Array) => Promise<Answer>;
+/** A POST with `body`; a GET without one. */
+type Send = (url: string, path: string, headers: Record<string, string>, body: Uint8Array | undefined) => Promise<Answer>;
 
 /** Everything the client sees but the date. */
 function answerOf(status: number, headers: Record<string, unknown>, trailers: Record<string, unknown>, body: Buffer): Answer {
@@ -62,7 +63,8 @@ function answerOf(status: number, headers: Record<string, unknown>, trailers: Re
 
 const sendHttp1: Send = (url, path, headers, body) =>
   new Promise((resolve, reject) => {
-    const request = http.request(`${url}${path}`, { method: "POST", headers: { ...headers, "content-length": String(body.length) } }, (response) => {
+    const method = body === undefined ? "GET" : "POST";
+    const request = http.request(`${url}${path}`, { method, headers: body === undefined ? headers : { ...headers, "content-length": String(body.length) } }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => resolve(answerOf(response.statusCode ?? 0, response.headers, response.trailers, Buffer.concat(chunks))));
@@ -76,7 +78,7 @@ const sendHttp2: Send = (url, path, headers, body) =>
   new Promise((resolve, reject) => {
     const session = http2.connect(url);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, ...headers });
+    const stream = session.request({ ":method": body === undefined ? "GET" : "POST", ":path": path, ...headers });
     const chunks: Buffer[] = [];
     let head: http2.IncomingHttpHeaders = {};
     let trailers: http2.IncomingHttpHeaders = {};
@@ -173,6 +175,20 @@ const CASES: Case[] = [
   { name: "an oversized stream request", path: LIST_FEATURES, kind: "server_streaming", bytes: new Uint8Array(2048).fill(0x20), value: { pad: "x".repeat(2048) } },
 ];
 
+/** Connect GETs as connect-web sends them (useHttpGet), and the mistakes a hand-made one can hold. */
+const GETS: Array<{ name: string; query: string; path?: string; headers?: Record<string, string> }> = [
+  { name: "binary, base64url", query: `encoding=proto&base64=1&connect=v1&message=${Buffer.from(pointBytes(BERKSHIRE)).toString("base64url")}` },
+  { name: "JSON, plain", query: `encoding=json&message=${encodeURIComponent(JSON.stringify(BERKSHIRE))}` },
+  { name: "a rule broken", query: `encoding=json&message=${encodeURIComponent(JSON.stringify(OFF_THE_GLOBE))}` },
+  { name: "a rule broken, to a client that accepts gzip", query: `encoding=json&message=${encodeURIComponent(JSON.stringify(OFF_THE_GLOBE))}`, headers: { "accept-encoding": "gzip, deflate, br" } },
+  { name: "malformed protobuf", query: `encoding=proto&base64=1&message=${Buffer.from([0x0a, 0xff]).toString("base64url")}` },
+  { name: "an oversized message", query: `encoding=proto&base64=1&message=${Buffer.alloc(2048, 0x20).toString("base64url")}` },
+  { name: "no message", query: "encoding=proto" },
+  { name: "a malformed deadline", query: `encoding=json&message=%7B%7D`, headers: { "connect-timeout-ms": "soon" } },
+  { name: "an unknown user", path: "/userservice.UserService/GetUser", query: `encoding=json&message=${encodeURIComponent('{"id":"nobody"}')}`, headers: { authorization: `Bearer ${TEST_TOKEN}` } },
+  { name: "a bad token", path: "/userservice.UserService/GetUser", query: `encoding=json&message=%7B%7D`, headers: { authorization: "Bearer nope" } },
+];
+
 describe("the lean path for gRPC-Web and Connect", () => {
   for (const [version, send] of [["HTTP/1.1", sendHttp1], ["HTTP/2", sendHttp2]] as const) {
     for (const form of FORMS) {
@@ -190,12 +206,28 @@ describe("the lean path for gRPC-Web and Connect", () => {
     }
   }
 
-  it("answers the wire forms it does not take through connect-node: Connect GET, gRPC-Web text, compressed requests, a unary type for a stream", async () => {
+  for (const [version, send] of [["HTTP/1.1", sendHttp1], ["HTTP/2", sendHttp2]] as const) {
+    it(`answers Connect GETs over ${version} byte for byte as connect-node does, and takes every one itself`, async () => {
+      const [leanSeen] = reachedConnectNode;
+      leanSeen!.length = 0;
+      for (const get of GETS) {
+        const path = `${get.path ?? GET_FEATURE}?${get.query}`;
+        const [onLean, onPlain] = await Promise.all([lean, plain].map(({ server }) => send(server.url, path, { "x-request-id": "same-id", ...get.headers }, undefined)));
+        expect(onLean, get.name).toEqual(onPlain);
+      }
+      expect(leanSeen).toEqual([]);
+    });
+  }
+
+  it("answers the wire forms it does not take through connect-node: GETs it cannot serve, gRPC-Web text, compressed requests, a unary type for a stream", async () => {
     const [leanSeen] = reachedConnectNode;
     leanSeen!.length = 0;
     const message = encodeURIComponent(JSON.stringify(BERKSHIRE));
-    const get = await Promise.all([lean, plain].map(({ server }) => fetch(`${server.url}${GET_FEATURE}?encoding=json&message=${message}`).then(async (response) => [response.status, await response.text()])));
-    expect(get[0]).toEqual(get[1]);
+    const gets = [`${GET_FEATURE}?encoding=json&compression=gzip&message=${message}`, `${GET_FEATURE}?message=${message}`, `/userservice.UserService/CreateUser?encoding=json&message=%7B%7D`];
+    for (const path of gets) {
+      const [onLean, onPlain] = await Promise.all([lean, plain].map(({ server }) => sendHttp1(server.url, path, {}, undefined)));
+      expect(onLean, path).toEqual(onPlain);
+    }
     const cases: Array<[Record<string, string>, Buffer, string]> = [
       [{ "content-type": "application/grpc-web-text" }, Buffer.from(framed(pointBytes(BERKSHIRE)).toString("base64")), GET_FEATURE],
       [{ "content-type": "application/proto", "content-encoding": "gzip" }, (await import("node:zlib")).gzipSync(pointBytes(BERKSHIRE)), GET_FEATURE],
@@ -205,7 +237,7 @@ describe("the lean path for gRPC-Web and Connect", () => {
       const [onLean, onPlain] = await Promise.all([lean, plain].map(({ server }) => sendHttp1(server.url, path, headers, body)));
       expect(onLean).toEqual(onPlain);
     }
-    expect(leanSeen!.map((url) => url.split("?")[0])).toEqual([GET_FEATURE, GET_FEATURE, GET_FEATURE, LIST_FEATURES]);
+    expect(leanSeen!.map((url) => url.split("?")[0])).toEqual([GET_FEATURE, GET_FEATURE, "/userservice.UserService/CreateUser", GET_FEATURE, GET_FEATURE, LIST_FEATURES]);
   });
 
   it("ends a live stream whose deadline passes with DEADLINE_EXCEEDED, after the notes so far, and releases its subscription", async () => {

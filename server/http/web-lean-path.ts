@@ -3,6 +3,8 @@ import { type Compression, compressionNegotiate, mergeNonProtocolHeaders } from 
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { base64Decode } from "@bufbuild/protobuf/wire";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { envelope } from "../lib/envelope.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
@@ -57,7 +59,8 @@ interface WebCall {
  * encodings are used. It skips connect-node's per-call machinery: the universal request and
  * response, and the chain of async iterables that frames, compresses and joins each message.
  *
- * Everything else is left to connect-node: client and bidi streams, Connect GET, gRPC-Web text,
+ * Connect GET (connect-web's useHttpGet) is taken too. Everything else is left to connect-node:
+ * client and bidi streams, gRPC-Web text,
  * compressed requests, unknown paths and content types.
  */
 export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
@@ -66,25 +69,36 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
   const compressMinBytes = options.compressMinBytes ?? 1024;
 
   return (request, response) => {
-    if (request.method !== "POST") return false;
-    const route = routes.get(request.url as string);
-    if (route === undefined) return false;
     const headers = request.headers;
-    const contentType = headers["content-type"];
+    let route: LeanRoute | undefined;
     let protocol: WebProtocol;
     let binary: boolean;
-    const grpcWeb = parseGrpcWebContentType(contentType);
-    if (grpcWeb !== undefined) {
-      if (!isIdentity(headers["grpc-encoding"])) return false;
-      protocol = "grpc-web";
-      binary = grpcWeb.binary;
+    /** A GET's message, from its query; undefined for a POST, whose message is its body. */
+    let queryMessage: Uint8Array | undefined;
+    if (request.method === "GET") {
+      const get = parseConnectGet(routes, request.url as string);
+      if (get === undefined) return false;
+      ({ route, binary, message: queryMessage } = get);
+      protocol = "connect-unary";
+    } else if (request.method === "POST") {
+      route = routes.get(request.url as string);
+      if (route === undefined) return false;
+      const contentType = headers["content-type"];
+      const grpcWeb = parseGrpcWebContentType(contentType);
+      if (grpcWeb !== undefined) {
+        if (!isIdentity(headers["grpc-encoding"])) return false;
+        protocol = "grpc-web";
+        binary = grpcWeb.binary;
+      } else {
+        const connect = parseConnectContentType(contentType);
+        // A unary content type for a streaming method (or the reverse) is connect-node's 415 to give.
+        if (connect === undefined || connect.stream !== (route.method.methodKind === "server_streaming")) return false;
+        if (!isIdentity(connect.stream ? headers["connect-content-encoding"] : headers["content-encoding"])) return false;
+        protocol = connect.stream ? "connect-stream" : "connect-unary";
+        binary = connect.binary;
+      }
     } else {
-      const connect = parseConnectContentType(contentType);
-      // A unary content type for a streaming method (or the reverse) is connect-node's 415 to give.
-      if (connect === undefined || connect.stream !== (route.method.methodKind === "server_streaming")) return false;
-      if (!isIdentity(connect.stream ? headers["connect-content-encoding"] : headers["content-encoding"])) return false;
-      protocol = connect.stream ? "connect-stream" : "connect-unary";
-      binary = connect.binary;
+      return false;
     }
     const authority = "authority" in request ? request.authority : headers.host;
     if (authority === undefined) return false;
@@ -126,7 +140,8 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
       }
       void serve(call, input, timeout.timeoutMs, `http://${authority}${request.url}`, options);
     };
-    if (protocol === "connect-unary") readWholeBody(request, route.readMaxBytes, onBody);
+    if (queryMessage !== undefined) onBody({ bytes: queryMessage });
+    else if (protocol === "connect-unary") readWholeBody(request, route.readMaxBytes, onBody);
     else
       readOneEnvelope(
         request,
@@ -148,8 +163,27 @@ export function withWebLeanPath(handler: NodeHandler, lean: WebLeanPath): NodeHa
   };
 }
 
-function isIdentity(encoding: string | string[] | undefined): boolean {
-  return encoding === undefined || encoding === "identity";
+function isIdentity(encoding: string | string[] | null | undefined): boolean {
+  return encoding === undefined || encoding === null || encoding === "identity";
+}
+
+/**
+ * A Connect GET the lean path takes (connect-web's useHttpGet): a unary method marked
+ * NO_SIDE_EFFECTS, `encoding` proto or json, no compression; the message from `message`, base64
+ * if `base64=1`, read as connect-node reads it. (Malformed base64 never gets here: the GET guard,
+ * connect-get-guard.ts, answers it first.)
+ */
+function parseConnectGet(routes: Map<string, LeanRoute>, url: string): { route: LeanRoute; binary: boolean; message: Uint8Array } | undefined {
+  const queryStart = url.indexOf("?");
+  if (queryStart < 0) return undefined;
+  const route = routes.get(url.slice(0, queryStart));
+  if (route === undefined || route.method.methodKind !== "unary" || route.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return undefined;
+  const query = new URLSearchParams(url.slice(queryStart + 1));
+  const encoding = query.get("encoding");
+  if ((encoding !== "proto" && encoding !== "json") || !isIdentity(query.get("compression"))) return undefined;
+  const text = query.get("message") ?? "";
+  const message = query.get("base64") === "1" ? base64Decode(text) : new TextEncoder().encode(text);
+  return { route, binary: encoding === "proto", message };
 }
 
 /** One call, from the decoded request to the end of the response. */
@@ -163,7 +197,7 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
   });
   const { context, response: pending } = startCall(route, {
     protocolName: call.protocol === "grpc-web" ? "grpc-web" : "connect",
-    requestMethod: "POST",
+    requestMethod: call.request.method as string,
     url,
     signal: lifetime.signal,
     timeoutMs: lifetime.timeoutMs,
