@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { isClientMistake } from "./wire-status.js";
+import { wrapStream } from "../lib/push-stream.js";
 
 /**
  * Keeps server faults off the wire. Errors that handlers raise on purpose (ConnectError) pass
@@ -29,20 +30,9 @@ export function hideInternalErrors(report: (error: unknown, procedure: string) =
     try {
       const response = await next(request);
       if (!response.stream) return response;
-      return { ...response, message: sanitizeStream(response.message, sanitize) };
+      return { ...response, message: wrapStream(response.message, { mapError: sanitize }) };
     } catch (error) {
       throw sanitize(error);
     }
   };
-}
-
-async function* sanitizeStream<T>(
-  messages: AsyncIterable<T>,
-  sanitize: (error: unknown) => ConnectError,
-): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } catch (error) {
-    throw sanitize(error);
-  }
 }

@@ -13,6 +13,7 @@ import {
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { createLightHeaders } from "./light-headers.js";
+import { wrapStream } from "../lib/push-stream.js";
 
 export type AnyRequest = UnaryRequest | StreamRequest;
 export type AnyResponse = UnaryResponse | StreamResponse;
@@ -72,7 +73,7 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
         return { stream: false, service, method, header, trailer, message: toMessage(await implementation(request.message, context)) } as UnaryResponse;
       }
       const results = implementation(await onlyMessage(request.message as AsyncIterable<unknown>), context) as AsyncIterable<unknown>;
-      return { stream: true, service, method, header, trailer, message: mapMessages(results, toMessage) } as StreamResponse;
+      return { stream: true, service, method, header, trailer, message: wrapStream(results, { map: toMessage }) } as StreamResponse;
     };
     const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
     const serialization = createMethodSerializationLookup(method, undefined, undefined, { readMaxBytes, writeMaxBytes: 0xffffffff });
@@ -144,10 +145,6 @@ export function headersOf(headers: Record<string, string | string[] | undefined>
     else header.set(name, value);
   }
   return header;
-}
-
-async function* mapMessages(results: AsyncIterable<unknown>, toMessage: (result: unknown) => unknown): AsyncGenerator<unknown> {
-  for await (const result of results) yield toMessage(result);
 }
 
 async function* singleMessage(input: unknown): AsyncGenerator<unknown> {

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { MessageSink } from "./push-stream.js";
 
 /**
  * A push-driven queue read as an async iterable: the bridge between callbacks (hub
@@ -13,6 +14,12 @@ export interface AsyncQueue<T> extends AsyncIterable<T> {
   fail(reason: unknown): void;
   /** Resolves once the reader has taken every buffered value, or the queue has ended. */
   drained(): Promise<void>;
+  /**
+   * Delivers by push instead of iteration: every value (buffered ones first) goes to the sink as
+   * it is pushed, and the end once the buffer is empty. While the sink says it is full, values are
+   * buffered as for a slow reader. `detach` drops the sink and ends the queue without telling it.
+   */
+  attach(sink: MessageSink<T>): { resume(): void; detach(): void };
 }
 
 export interface AsyncQueueOptions {
@@ -30,6 +37,31 @@ export function createAsyncQueue<T>(options: AsyncQueueOptions = {}): AsyncQueue
   let failure: { reason: unknown } | undefined;
   let wake: (() => void) | undefined;
   let onDrained: (() => void)[] = [];
+  let sink: MessageSink<T> | undefined;
+  let paused = false;
+  let endDelivered = false;
+
+  /** Push mode: hands buffered values to the sink while it takes them, then the end. */
+  function flush(): void {
+    const target = sink;
+    if (target === undefined) return;
+    while (buffer.length > 0 && !paused) offer(target, buffer.shift() as T);
+    if (buffer.length === 0) releaseDrained();
+    if (closed && buffer.length === 0 && !endDelivered && sink === target) {
+      endDelivered = true;
+      target.end(failure?.reason);
+    }
+  }
+
+  function offer(target: MessageSink<T>, value: T): void {
+    try {
+      if (!target.next(value)) paused = true;
+    } catch (error) {
+      // A transport's fault must not reach the hub delivering to every subscriber.
+      buffer.length = 0;
+      queue.fail(error);
+    }
+  }
 
   function releaseDrained(): void {
     const waiting = onDrained;
@@ -55,12 +87,14 @@ export function createAsyncQueue<T>(options: AsyncQueueOptions = {}): AsyncQueue
         );
         return;
       }
+      if (sink !== undefined && !paused && buffer.length === 0) return offer(sink, value);
       buffer.push(value);
       notify();
     },
     end() {
       closed = true;
       notify();
+      flush();
       releaseDrained();
     },
     fail(reason) {
@@ -68,7 +102,24 @@ export function createAsyncQueue<T>(options: AsyncQueueOptions = {}): AsyncQueue
       closed = true;
       failure = { reason };
       notify();
+      flush();
       releaseDrained();
+    },
+    attach(target) {
+      sink = target;
+      flush();
+      return {
+        resume() {
+          paused = false;
+          flush();
+        },
+        detach() {
+          sink = undefined;
+          closed = true;
+          buffer.length = 0;
+          releaseDrained();
+        },
+      };
     },
     drained() {
       if (buffer.length === 0 || closed) return Promise.resolve();

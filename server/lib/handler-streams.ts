@@ -1,40 +1,97 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { type AsyncQueue, createAsyncQueue } from "./async-queue.js";
+import { attachSink, type PushCapable } from "./push-stream.js";
 
 /**
  * The response side of a live stream. `start` wires sources into the queue and returns the
  * cleanup. The stream ends when the queue ends or fails, or when the call is cancelled or
  * its deadline passes; the cleanup runs in every case, so no hub subscription outlives its call.
+ *
+ * It is read as an async iterable (connect-node), or a lean transport attaches a sink to it
+ * (push-stream.ts): then each value pushed into the queue goes straight to the transport.
  */
-export async function* streamUntilDone<T>(
-  context: HandlerContext,
-  start: (queue: AsyncQueue<T>) => () => void,
-): AsyncGenerator<T> {
-  const queue = createAsyncQueue<T>();
-  let cleanup: (() => void) | undefined;
-  const release = () => {
-    const run = cleanup;
-    cleanup = undefined;
-    run?.();
+export function streamUntilDone<T>(context: HandlerContext, start: (queue: AsyncQueue<T>) => () => void): PushCapable<T> {
+  return {
+    [Symbol.asyncIterator]: () => pullUntilDone(context, start),
+    [attachSink](sink) {
+      const queue = createAsyncQueue<T>();
+      const sources = holdSources();
+      const stop = () => {
+        queue.fail(cancellationOf(context));
+        sources.release();
+      };
+      const finish = () => {
+        context.signal.removeEventListener("abort", stop);
+        sources.release();
+      };
+      const control = queue.attach({
+        next: (value) => sink.next(value),
+        end(error) {
+          finish();
+          sink.end(error);
+        },
+      });
+      context.signal.addEventListener("abort", stop);
+      try {
+        sources.hold(start(queue));
+      } catch (error) {
+        queue.fail(error);
+      }
+      if (context.signal.aborted) stop();
+      return {
+        resume: control.resume,
+        cancel() {
+          control.detach();
+          finish();
+        },
+      };
+    },
   };
+}
+
+async function* pullUntilDone<T>(context: HandlerContext, start: (queue: AsyncQueue<T>) => () => void): AsyncGenerator<T> {
+  const queue = createAsyncQueue<T>();
+  const sources = holdSources();
   // A generator parked on an empty queue never sees return(), so cancellation must end the
   // queue. Its reason is the status the client gets where it is still listening: the
   // deadline's DEADLINE_EXCEEDED, or UNAVAILABLE when the server shuts down. The sources are
   // released at once too, not only when the generator finishes: a transport stuck writing
   // to a dead connection might never resume it.
   const stop = () => {
-    queue.fail(ConnectError.from(context.signal.reason, Code.Canceled));
-    release();
+    queue.fail(cancellationOf(context));
+    sources.release();
   };
   context.signal.addEventListener("abort", stop);
   try {
-    cleanup = start(queue);
+    sources.hold(start(queue));
     if (context.signal.aborted) stop();
     yield* queue;
   } finally {
     context.signal.removeEventListener("abort", stop);
-    release();
+    sources.release();
   }
+}
+
+function cancellationOf(context: HandlerContext): ConnectError {
+  return ConnectError.from(context.signal.reason, Code.Canceled);
+}
+
+/** The cleanup of a stream's sources, run once: at once if the stream ended before `start` returned it. */
+function holdSources() {
+  let cleanup: (() => void) | undefined;
+  let released = false;
+  return {
+    hold(run: () => void) {
+      if (released) run();
+      else cleanup = run;
+    },
+    release() {
+      released = true;
+      const run = cleanup;
+      cleanup = undefined;
+      run?.();
+    },
+  };
 }
 
 /**

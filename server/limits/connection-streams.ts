@@ -1,3 +1,4 @@
+import { wrapStream } from "../lib/push-stream.js";
 import type { Interceptor, StreamResponse, UnaryResponse } from "@connectrpc/connect";
 import { transportInfoKey } from "../http/transport-info.js";
 import { tooMany } from "./retry-info.js";
@@ -35,18 +36,10 @@ export function limitStreamsPerConnection(max: number): Interceptor {
     try {
       const response = await call();
       if (!response.stream) return (release(), response);
-      return { ...response, message: releasing(response.message, release) };
+      return { ...response, message: wrapStream(response.message, { onEnd: release }) };
     } catch (error) {
       release();
       throw error;
     }
-  }
-}
-
-async function* releasing<T>(messages: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } finally {
-    release();
   }
 }

@@ -4,6 +4,7 @@ import { traceIdKey } from "./trace-calls.js";
 import { grpcCodeName } from "../lib/code-names.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { wrapStream } from "../lib/push-stream.js";
 
 /** Headers that belong to the protocols, not to the caller's metadata. */
 const PROTOCOL_HEADERS = new Set([
@@ -69,24 +70,12 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
         return response;
       }
       metrics.streamOpened(method);
-      return { ...response, message: observeStream(response.message, (error) => (metrics.streamClosed(method), finish(error))) };
+      return { ...response, message: wrapStream(response.message, { onEnd: (error) => (metrics.streamClosed(method), finish(error)) }) };
     } catch (error) {
       finish(error);
       throw error;
     }
   };
-}
-
-async function* observeStream<T>(messages: AsyncIterable<T>, done: (error: unknown) => void): AsyncIterable<T> {
-  let failure: unknown;
-  try {
-    yield* messages;
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    done(failure);
-  }
 }
 
 function callerMetadata(headers: Headers): Record<string, string> {

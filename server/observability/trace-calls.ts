@@ -1,5 +1,6 @@
+import { wrapStream } from "../lib/push-stream.js";
 import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
-import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
 
 /** The trace id of the call's server span, for the call's log line. */
 export const traceIdKey = createContextKey<string | undefined>(undefined, { description: "trace id" });
@@ -38,31 +39,13 @@ export function traceCalls(tracer: Tracer): Interceptor {
         end(span, undefined);
         return response;
       }
-      return { ...response, message: traceStream(response.message, span, active) };
+      // The stream's work (the handler's generator, or its start when pushed) runs inside the span's context.
+      return { ...response, message: wrapStream(response.message, { around: (work) => context.with(active, work), onEnd: (error) => end(span, error) }) };
     } catch (error) {
       end(span, error);
       throw error;
     }
   };
-}
-
-/** Reads the stream inside the span's context (generators run when read, not when created). */
-async function* traceStream<T>(messages: AsyncIterable<T>, span: Span, active: Context): AsyncIterable<T> {
-  const iterator = messages[Symbol.asyncIterator]();
-  let failure: unknown;
-  try {
-    for (;;) {
-      const result = await context.with(active, () => iterator.next());
-      if (result.done) return;
-      yield result.value;
-    }
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    if (failure === undefined) await iterator.return?.();
-    end(span, failure);
-  }
 }
 
 function end(span: Span, error: unknown): void {

@@ -1,0 +1,116 @@
+/**
+ * Live streams that can be delivered by push as well as read by pull.
+ *
+ * connect-node reads a handler's response stream as an async iterable, and so do the
+ * interceptors that wrap it. For a live subscription that means a chain of async generators per
+ * subscriber, each message hopping through every one of them: with a thousand subscribers, a
+ * thousand such walks per note. A push-capable stream also lets a transport that knows the
+ * protocol (the lean paths) attach a sink: the hub's callback then hands each message straight
+ * to the transport's write, through the interceptors' hooks but through no generator.
+ */
+
+/** What a transport attaches to a push-capable stream. */
+export interface MessageSink<T> {
+  /** One message. Returns false when the transport cannot take more for now: call `resume` on the returned control when it can. */
+  next(message: T): boolean;
+  /** The stream is over: `error` undefined for success. Called once. */
+  end(error: unknown): void;
+}
+
+export interface PushControl {
+  /** The transport can take messages again (after next() returned false). */
+  resume(): void;
+  /** Stops the source and releases what it holds (a hub subscription), without ending the sink. */
+  cancel(): void;
+}
+
+export const attachSink = Symbol("attach a message sink");
+
+/** An async iterable that can also be delivered by push. Either read it or attach to it, once. */
+export interface PushCapable<T> extends AsyncIterable<T> {
+  [attachSink](sink: MessageSink<T>): PushControl;
+}
+
+export function isPushCapable<T>(messages: AsyncIterable<T>): messages is PushCapable<T> {
+  return typeof (messages as Partial<PushCapable<T>>)[attachSink] === "function";
+}
+
+/** What a wrapper does around a stream it passes on. */
+export interface StreamHooks<T, U> {
+  /** Each message on its way out. Default: unchanged. */
+  map?(message: T): U;
+  /** The stream failed: the error to pass on instead (e.g. a fault hidden behind INTERNAL). Default: unchanged. */
+  mapError?(error: unknown): unknown;
+  /** The stream is over, with the error passed on (undefined for success); after mapError. */
+  onEnd?(error: unknown): void;
+  /** Runs the inner stream's work (its start and each read) inside, e.g., a tracing context. */
+  around?<R>(work: () => R): R;
+}
+
+/**
+ * `messages` with the hooks applied, keeping the ability to be pushed: interceptors wrap
+ * response streams with this instead of an async generator of their own, so that a stream that
+ * could be pushed still can be after every interceptor has wrapped it.
+ */
+export function wrapStream<T, U = T>(messages: AsyncIterable<T>, hooks: StreamHooks<T, U>): AsyncIterable<U> {
+  const map = hooks.map ?? ((message: T) => message as unknown as U);
+  const around = hooks.around ?? (<R>(work: () => R) => work());
+  const pull = async function* (): AsyncGenerator<U> {
+    const iterator = messages[Symbol.asyncIterator]();
+    let failure: unknown;
+    let done = false;
+    try {
+      for (;;) {
+        const result = await around(() => iterator.next());
+        if (result.done) {
+          done = true;
+          return;
+        }
+        yield map(result.value);
+      }
+    } catch (error) {
+      failure = hooks.mapError === undefined ? error : hooks.mapError(error);
+      done = true;
+      throw failure;
+    } finally {
+      // A reader that stops early (break, return) closes the stream beneath it too.
+      if (!done) await iterator.return?.();
+      hooks.onEnd?.(failure);
+    }
+  };
+  if (!isPushCapable(messages)) return { [Symbol.asyncIterator]: pull };
+  const wrapped: PushCapable<U> = {
+    [Symbol.asyncIterator]: pull,
+    [attachSink](sink) {
+      let ended = false;
+      let control: PushControl | undefined;
+      const end = (error: unknown) => {
+        if (ended) return;
+        ended = true;
+        const passed = error === undefined || hooks.mapError === undefined ? error : hooks.mapError(error);
+        hooks.onEnd?.(passed);
+        sink.end(passed);
+      };
+      control = around(() =>
+        messages[attachSink]({
+          next(message) {
+            if (ended) return true;
+            let mapped: U;
+            try {
+              mapped = map(message);
+            } catch (error) {
+              // The source does not know: stop it, then end the stream with the fault.
+              control?.cancel();
+              end(error);
+              return true;
+            }
+            return sink.next(mapped);
+          },
+          end,
+        }),
+      );
+      return control;
+    },
+  };
+  return wrapped;
+}
