@@ -1,10 +1,10 @@
 import http2 from "node:http2";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { compressionGzip, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PointSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
-import { RouteNotesService } from "../../gen/routeguide/route_notes_pb.js";
+import { RouteNotesService, StoredNoteSchema, SubscribeNotesRequestSchema } from "../../gen/routeguide/route_notes_pb.js";
 import { UserService } from "../../gen/userservice/user_service_pb.js";
 import type { App } from "../app.js";
 import { createLogger } from "../observability/logger.js";
@@ -134,6 +134,37 @@ describe("the gRPC fast path", () => {
     await eventually(() => fast.app.noteHub.subscriberCount() === 0);
   });
 
+  it("holds a live stream's notes while its client does not read, and delivers every one in order once it does", async () => {
+    const location = { latitude: 11, longitude: 11 };
+    const session = http2.connect(fast.server.url);
+    const stream = session.request({ ":method": "POST", ":path": "/routeguide.RouteNotesService/SubscribeNotes", "content-type": "application/grpc", te: "trailers" });
+    const received: Buffer[] = [];
+    const live = new Promise<void>((resolve) => stream.on("data", (chunk: Buffer) => (received.push(chunk), resolve())));
+    stream.end(framedMessage(toBinary(SubscribeNotesRequestSchema, create(SubscribeNotesRequestSchema, { scope: { case: "location", value: location }, heartbeats: true }))));
+    await live;
+    stream.pause();
+    // 400 notes of 1 KB: far more than the HTTP/2 window and the stream's buffer hold.
+    const text = (index: number) => `${String(index).padStart(4, "0")}${"n".repeat(1_000)}`;
+    for (let index = 1; index <= 400; index++) {
+      await fast.app.noteHub.publish({ record: { id: BigInt(2_000_000 + index), ...location, message: text(index), createdAt: Date.now() }, originId: undefined });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stream.resume();
+    const messages = () => {
+      const body = Buffer.concat(received);
+      const found: string[] = [];
+      for (let offset = 0; offset + 5 <= body.length && offset + 5 + body.readUInt32BE(offset + 1) <= body.length; offset += 5 + body.readUInt32BE(offset + 1)) {
+        const note = fromBinary(StoredNoteSchema, body.subarray(offset + 5, offset + 5 + body.readUInt32BE(offset + 1)));
+        if (note.note !== undefined) found.push(note.note.message);
+      }
+      return found;
+    };
+    await eventually(() => messages().length === 400);
+    expect(messages()).toEqual(Array.from({ length: 400 }, (_, index) => text(index + 1)));
+    session.destroy();
+    await eventually(() => fast.app.noteHub.subscriberCount() === 0);
+  });
+
   it("passes everything else on: client and bidi streams, unknown methods, compressed requests", async () => {
     fast.passedOn.length = 0;
     const [client] = clients();
@@ -147,6 +178,13 @@ describe("the gRPC fast path", () => {
     expect(fast.passedOn).toEqual(["/routeguide.RouteGuide/RecordRoute", "/routeguide.RouteGuide/GetFeature", "/routeguide.RouteGuide/Nope"]);
   });
 });
+
+function framedMessage(bytes: Uint8Array): Buffer {
+  const buffer = Buffer.alloc(5 + bytes.length);
+  buffer.writeUInt32BE(bytes.length, 1);
+  buffer.set(bytes, 5);
+  return buffer;
+}
 
 function rawGrpc(url: string, path: string, body: Buffer): Promise<{ status?: string; message?: string }> {
   return new Promise((resolve, reject) => {

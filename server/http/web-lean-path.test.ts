@@ -240,6 +240,64 @@ describe("the lean path for gRPC-Web and Connect", () => {
     expect(leanSeen!.map((url) => url.split("?")[0])).toEqual([GET_FEATURE, GET_FEATURE, "/userservice.UserService/CreateUser", GET_FEATURE, GET_FEATURE, LIST_FEATURES]);
   });
 
+  for (const [version, send] of [["HTTP/1.1", "h1"], ["HTTP/2", "h2"]] as const) {
+    it(`holds a live stream's notes while its ${version} client does not read, and delivers every one in order once it does`, async () => {
+      const location = { latitude: 9, longitude: version === "HTTP/1.1" ? 9 : 10 };
+      const request = framed(json({ location, heartbeats: true }));
+      const headers = { "content-type": "application/connect+json" };
+      const path = "/routeguide.RouteNotesService/SubscribeNotes";
+      const received: Buffer[] = [];
+      let pause!: () => void;
+      let resume!: () => void;
+      let close!: () => void;
+      const firstData = new Promise<void>((resolve) => {
+        const onData = (chunk: Buffer) => (received.push(chunk), resolve());
+        if (send === "h1") {
+          const client = http.request(`${lean.server.url}${path}`, { method: "POST", headers, agent: false }, (response) => {
+            response.on("data", onData);
+            (pause = () => response.pause()), (resume = () => response.resume());
+          });
+          client.on("error", () => {});
+          close = () => client.destroy();
+          client.end(request);
+        } else {
+          const session = http2.connect(lean.server.url);
+          const stream = session.request({ ":method": "POST", ":path": path, ...headers });
+          stream.on("data", onData);
+          stream.on("error", () => {});
+          (pause = () => stream.pause()), (resume = () => stream.resume());
+          close = () => session.destroy();
+          stream.end(request);
+        }
+      });
+      await firstData; // the heartbeat: the stream is live
+      pause();
+      // 400 notes of 1 KB: far more than the socket, HTTP/2 window and response buffers hold.
+      const count = 400;
+      const text = (index: number) => `${String(index).padStart(4, "0")}${"n".repeat(1_000)}`;
+      for (let index = 1; index <= count; index++) {
+        await lean.app.noteHub.publish({ record: { id: BigInt(1_000_000 + index), ...location, message: text(index), createdAt: Date.now() }, originId: undefined });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      resume();
+      const expected = Array.from({ length: count }, (_, index) => text(index + 1));
+      const messages = () => {
+        const body = Buffer.concat(received);
+        const found: string[] = [];
+        for (let offset = 0; offset + 5 <= body.length; offset += 5 + body.readUInt32BE(offset + 1)) {
+          if (body[offset] !== 0 || offset + 5 + body.readUInt32BE(offset + 1) > body.length) continue;
+          const note = JSON.parse(body.subarray(offset + 5, offset + 5 + body.readUInt32BE(offset + 1)).toString()) as { note?: { message: string } };
+          if (note.note !== undefined) found.push(note.note.message);
+        }
+        return found;
+      };
+      await eventually(() => messages().length === count);
+      expect(messages()).toEqual(expected);
+      close();
+      await eventually(() => lean.app.noteHub.subscriberCount() === 0);
+    });
+  }
+
   it("ends a live stream whose deadline passes with DEADLINE_EXCEEDED, after the notes so far, and releases its subscription", async () => {
     for (const transport of [
       createConnectTransport({ baseUrl: lean.server.url, httpVersion: "1.1" }),
