@@ -5,6 +5,7 @@ import { createMetrics } from "./observability/metrics.js";
 import type { Tracer } from "@opentelemetry/api";
 import { traceCalls } from "./observability/trace-calls.js";
 import { traceHub, traceStorage } from "./observability/trace-backends.js";
+import { timeDeliveries } from "./observability/time-deliveries.js";
 import { serveMetrics } from "./observability/metrics-endpoint.js";
 import { logRefusal, observeCalls } from "./observability/observe-calls.js";
 import { type Refusal, withConnectGetGuard } from "./http/connect-get-guard.js";
@@ -182,16 +183,22 @@ export function createApp(options: AppOptions = {}): App {
   const untracedStorage = options.storage ?? openEmbeddedStorage(options.databaseUrl);
   const storage = tracer ? traceStorage(untracedStorage, tracer) : untracedStorage;
   const features = options.features ?? loadFeatureDb();
-  const untracedNoteHub = options.noteHub ?? createInProcessHub<NoteEvent>();
-  const untracedChatHub = options.chatHub ?? createInProcessHub<ChatMessage>();
-  const noteHub = tracer ? traceHub(untracedNoteHub, "notes", tracer) : untracedNoteHub;
-  const chatHub = tracer ? traceHub(untracedChatHub, "chat", tracer) : untracedChatHub;
   const logger = options.logger ?? createLogger();
   const reportError =
     options.reportError ?? ((error, procedure) => logger.error("server fault", { method: procedure, error }));
   const metrics = createMetrics({
     hubSubscribers: { notes: () => noteHub.subscriberCount(), chat: () => chatHub.subscriberCount() },
   });
+  // Each event's fan-out is timed (a metric, and a debug line with the exact figure).
+  const timed = <T>(hub: LiveHub<T>, name: string) =>
+    timeDeliveries(hub, ({ subscribers, seconds }) => {
+      metrics.recordDelivery(name, seconds);
+      logger.debug("delivered", { hub: name, subscribers, ms: Math.round(seconds * 10_000) / 10 });
+    });
+  const untracedNoteHub = timed(options.noteHub ?? createInProcessHub<NoteEvent>(), "notes");
+  const untracedChatHub = timed(options.chatHub ?? createInProcessHub<ChatMessage>(), "chat");
+  const noteHub = tracer ? traceHub(untracedNoteHub, "notes", tracer) : untracedNoteHub;
+  const chatHub = tracer ? traceHub(untracedChatHub, "chat", tracer) : untracedChatHub;
 
   const board = createNoteBoard({ store: storage.notes, hub: noteHub, keepPerLocation: options.notesPerLocation });
   const room = createChatRoom({ hub: chatHub });

@@ -7,6 +7,8 @@ export interface PinnedProcess {
   pid: number;
   /** Resident set size now, in bytes (from /proc). */
   rssBytes(): number;
+  /** Everything it has printed so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedPr
     name: options.name,
     port,
     pid: child.pid!,
+    output: () => readFileSync(options.logFile, "utf8"),
     rssBytes() {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;

@@ -186,7 +186,6 @@ function toStatus(error: unknown): ConnectError {
  * Resolves with the stream's end (undefined for success).
  */
 function deliverPushed(stream: ServerHttp2Stream, route: LeanRoute, header: Headers, messages: PushCapable<unknown>): Promise<unknown> {
-  const serialize = route.serialization.getO(true);
   return new Promise((resolve) => {
     let control: PushControl | undefined;
     const resume = () => {
@@ -196,7 +195,7 @@ function deliverPushed(stream: ServerHttp2Stream, route: LeanRoute, header: Head
     };
     control = messages[attachSink]({
       next(message) {
-        if (ended(stream) || sendMessage(stream, header, serialize.serialize(message as never))) return true;
+        if (ended(stream) || sendFrame(stream, header, route.frameOf(message, true))) return true;
         stream.once("drain", resume);
         stream.once("close", resume);
         return false;
@@ -239,6 +238,10 @@ function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: 
  * stream's buffer is full: wait for "drain".
  */
 function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Array): boolean {
+  return sendFrame(stream, header, envelope(bytes));
+}
+
+function sendFrame(stream: ServerHttp2Stream, header: Headers, frame: Buffer): boolean {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return true;
   if (!stream.headersSent) {
     const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
@@ -249,7 +252,7 @@ function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Arr
     stream.cork();
     process.nextTick(() => stream.uncork());
   }
-  return stream.write(envelope(bytes));
+  return stream.write(frame);
 }
 
 /**

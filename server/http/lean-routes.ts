@@ -14,6 +14,7 @@ import {
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { createLightHeaders } from "./light-headers.js";
 import { wrapStream } from "../lib/push-stream.js";
+import { envelope } from "../lib/envelope.js";
 
 export type AnyRequest = UnaryRequest | StreamRequest;
 export type AnyResponse = UnaryResponse | StreamResponse;
@@ -28,6 +29,12 @@ export interface LeanRoute {
   serialization: MethodSerializationLookup<DescMessage, DescMessage>;
   /** The method's implementation with the interceptors around it. */
   call: (request: AnyRequest) => Promise<AnyResponse>;
+  /**
+   * A response message as one enveloped frame (flag 0), binary or JSON. The last frame made is
+   * kept: a live event fanned out to many subscribers is the same message object for each of
+   * them, and is serialized once for all (the frame is only read by the writes).
+   */
+  frameOf(message: unknown, binary: boolean): Buffer;
 }
 
 /** What a protocol knows about a call before it runs: the parts of the handler context it decides. */
@@ -77,7 +84,19 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
     };
     const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
     const serialization = createMethodSerializationLookup(method, undefined, undefined, { readMaxBytes, writeMaxBytes: 0xffffffff });
-    routes.set(`/${service.typeName}/${method.name}`, { service, method, call, readMaxBytes, serialization });
+    const last = [
+      { message: undefined as unknown, frame: Buffer.alloc(0) },
+      { message: undefined as unknown, frame: Buffer.alloc(0) },
+    ];
+    const frameOf = (message: unknown, binary: boolean) => {
+      const kept = last[binary ? 0 : 1] as { message: unknown; frame: Buffer };
+      if (kept.message !== message) {
+        kept.frame = envelope(serialization.getO(binary).serialize(message as never));
+        kept.message = message;
+      }
+      return kept.frame;
+    };
+    routes.set(`/${service.typeName}/${method.name}`, { service, method, call, readMaxBytes, serialization, frameOf });
   };
   const recorder = {
     service(service: DescService, impl: Record<string, unknown>, opts?: { readMaxBytes?: number }) {

@@ -265,7 +265,6 @@ async function answerConnectUnary(call: WebCall, status: number, header: Headers
  */
 function deliverPushed(call: WebCall, header: Headers, messages: PushCapable<unknown>): Promise<unknown> {
   const { response } = call;
-  const serialize = call.route.serialization.getO(call.binary);
   return new Promise((resolve) => {
     let control: PushControl | undefined;
     const resume = () => {
@@ -277,7 +276,7 @@ function deliverPushed(call: WebCall, header: Headers, messages: PushCapable<unk
       next(message) {
         if (isEnded(response)) return true;
         if (!response.headersSent) response.writeHead(200, streamHead(call, header));
-        if (response.write(envelope(serialize.serialize(message as never)))) return true;
+        if (response.write(call.route.frameOf(message, call.binary))) return true;
         response.once("drain", resume);
         response.once("close", resume);
         return false;

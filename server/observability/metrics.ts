@@ -6,6 +6,8 @@ export interface Metrics {
   recordCall(labels: { method: string; protocol: string; code: string }, seconds: number): void;
   streamOpened(method: string): void;
   streamClosed(method: string): void;
+  /** One live event handed to every local subscriber of a hub (time-deliveries.ts). */
+  recordDelivery(hub: string, seconds: number): void;
 }
 
 export interface MetricsOptions {
@@ -46,6 +48,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
 
+  const deliveries = new Histogram({
+    name: "hub_delivery_seconds",
+    help: "Per live event: from its first local subscriber to the writes of all of them handed to the sockets, by hub.",
+    labelNames: ["hub"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
   // prom-client hashes the label object on every update; the children are looked up once per label set.
   const callCounters = new Map<string, ReturnType<typeof calls.labels>>();
   const durations = new Map<string, ReturnType<typeof duration.labels>>();
@@ -62,5 +72,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     streamOpened: (method) => openStreams.inc({ method }),
     streamClosed: (method) => openStreams.dec({ method }),
+    recordDelivery: (hub, seconds) => deliveries.observe({ hub }, seconds),
   };
 }

@@ -57,6 +57,13 @@ export interface NoteBoardOptions {
 }
 
 export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 1_000, historyPageSize = 500 }: NoteBoardOptions): NoteBoard {
+  // A live note reaches every feed as the same record: one StoredNote for all of them, so that the
+  // transports serialize it once (lean-routes.ts frameOf) rather than once per subscriber.
+  let lastLive: { record: NoteRecord; stored: StoredNote } | undefined;
+  const storedNoteOf = (record: NoteRecord) => {
+    if (lastLive?.record !== record) lastLive = { record, stored: toStoredNote(record) };
+    return lastLive.stored;
+  };
   return {
     async post(note, originId) {
       const location = requiredPoint(note.location, "location");
@@ -90,7 +97,7 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
         if (loading !== undefined && boundsContain(loading.area, record)) {
           loading.held.push(record);
         } else if (isNew(record)) {
-          deliver(toStoredNote(record));
+          deliver(storedNoteOf(record));
         }
       }, onLost);
 
