@@ -145,6 +145,45 @@ describe("limits and bad input", () => {
     expect(metrics).toMatch(/^rpc_calls_total\{method="routeguide\.RouteGuide\/GetFeature",protocol="connect",code="INVALID_ARGUMENT"\} [1-9]/m);
   });
 
+  describe("HTTP/2: a request over the limit gets RESOURCE_EXHAUSTED, then a reset, even while the client keeps sending", () => {
+    let stockServer: TestServer;
+    beforeAll(async () => (stockServer = await startTestServer({ maxMessageBytes: 64 * 1024, grpcFastPath: false, webLeanPath: false })));
+    afterAll(() => stockServer.close());
+    const announced = (length: number) => Buffer.from([0, (length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff]);
+    const cases = [
+      { name: "unary, whole body sent", path: "/routeguide.RouteGuide/GetFeature", body: Buffer.concat([announced(200_000), Buffer.alloc(200_000)]), keepSending: false },
+      { name: "unary, body still coming", path: "/routeguide.RouteGuide/GetFeature", body: announced(200_000), keepSending: true },
+      { name: "client stream, still sending", path: "/routeguide.RouteGuide/RecordRoute", body: announced(200_000), keepSending: true },
+      { name: "bidi stream, still sending", path: "/routeguide.RouteGuide/RouteChat", body: announced(200_000), keepSending: true },
+    ];
+    for (const path of ["lean paths", "connect-node alone"] as const) {
+      it.each(cases.map((each) => [each.name, each] as const))(`${path}: %s`, async (_name, testCase) => {
+        const url = path === "lean paths" ? server.url : stockServer.url;
+        const session = http2.connect(url);
+        session.on("error", () => {});
+        const stream = session.request({ ":method": "POST", ":path": testCase.path, "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${TEST_TOKEN}` });
+        let status: string | undefined;
+        stream.on("response", (headers) => (status = (headers["grpc-status"] as string | undefined) ?? status));
+        stream.on("trailers", (trailers) => (status = trailers["grpc-status"] as string));
+        stream.on("data", () => {});
+        stream.on("error", () => {});
+        stream.write(testCase.body);
+        // A client that does not stop on its own: only the server's reset ends the stream.
+        const sending = testCase.keepSending ? setInterval(() => stream.closed || stream.write(Buffer.alloc(1_000)), 5) : undefined;
+        if (!testCase.keepSending) stream.end();
+        const closed = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), 10_000);
+          stream.on("close", () => (clearTimeout(timer), resolve(true)));
+        });
+        clearInterval(sending);
+        session.destroy();
+        expect(status).toBe(String(Code.ResourceExhausted));
+        expect(closed).toBe(true);
+        expect(stream.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
+      });
+    }
+  });
+
   it("HTTP/1.1: after an oversized request is refused, the same connection serves the next call", async () => {
     const agent = new http1.Agent({ keepAlive: true, maxSockets: 1 });
     const post = (body: string) =>

@@ -22,12 +22,24 @@ export function withUnreadBodyRelease(handler: NodeHandler, options: UnreadBodyO
   return (request, response) => {
     // Taken now: by the time the response has finished, Node has detached it from the request.
     const socket = request.socket;
+    if ("stream" in request) {
+      // The compatibility response emits "finish" only once the stream has closed, which an
+      // unread request keeps from happening: the stream's writable side says when the answer is
+      // written. The reset must not overtake the status (nghttp2 sends RST_STREAM before frames
+      // not yet handed to it, and the trailers go out a turn or more later), so it waits until
+      // our side of the stream is closed (END_STREAM out), for a bounded number of turns.
+      const stream = request.stream;
+      const resetOnceAnswered = (turnsLeft: number) => {
+        if (request.complete || stream.destroyed) return;
+        if (stream.state.localClose !== 1 && turnsLeft > 0) return void setImmediate(resetOnceAnswered, turnsLeft - 1);
+        stream.close(constants.NGHTTP2_NO_ERROR);
+      };
+      stream.once("finish", () => setImmediate(resetOnceAnswered, 1_000));
+      handler(request, response);
+      return;
+    }
     response.once("finish", () => {
       if (request.complete) return;
-      if ("stream" in request) {
-        if (!request.stream.destroyed) request.stream.close(constants.NGHTTP2_NO_ERROR);
-        return;
-      }
       // The socket's parser reads the rest of the body once the socket flows. Marked dumped (Node's
       // own way of discarding a body nobody reads), the request no longer takes the bytes, which
       // would pause the socket again when its buffer filled.
