@@ -58,12 +58,8 @@ export function openSubscriptions(
 ): Subscriptions {
   if (protocol === "connect-http1") return openConnectSubscriptions(port, count, location, onNote);
   const sessions: http2.ClientHttp2Session[] = [];
-  const request = grpcFrame(toBinary(SubscribeNotesRequestSchema, create(SubscribeNotesRequestSchema, { scope: { case: "location", value: location }, heartbeats: true })));
-  let waiting = count;
-  let resolveOpened!: () => void;
-  let rejectOpened!: (error: Error) => void;
-  const opened = new Promise<void>((resolve, reject) => ((resolveOpened = resolve), (rejectOpened = reject)));
-  if (count === 0) resolveOpened();
+  const request = subscribeRequest(location);
+  const { opened, streamOpened, fail: rejectOpened } = openingLatch(count);
   for (let index = 0; index < count; index++) {
     if (index % streamsPerSession === 0) {
       const session = http2.connect(`http://127.0.0.1:${port}`);
@@ -75,7 +71,7 @@ export function openSubscriptions(
     stream.on(
       "data",
       createFrameReader((message) => {
-        if (first && --waiting === 0) resolveOpened();
+        if (first) streamOpened();
         first = false;
         if (message.length > 2) onNote(readNote(message));
       }),
@@ -95,22 +91,18 @@ export function openSubscriptions(
  * object per stream would make the load generator, not the server, the bottleneck).
  */
 function openConnectSubscriptions(port: number, count: number, location: Point, onNote: (note: { note?: { message: string } }) => void): Subscriptions {
-  const body = grpcFrame(toBinary(SubscribeNotesRequestSchema, create(SubscribeNotesRequestSchema, { scope: { case: "location", value: location }, heartbeats: true })));
+  const body = subscribeRequest(location);
   const head = `POST /routeguide.RouteNotesService/SubscribeNotes HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/connect+proto\r\nContent-Length: ${body.length}\r\n\r\n`;
   const request = Buffer.concat([Buffer.from(head, "latin1"), body]);
   const sockets: net.Socket[] = [];
-  let waiting = count;
-  let resolveOpened!: () => void;
-  let rejectOpened!: (error: Error) => void;
-  const opened = new Promise<void>((resolve, reject) => ((resolveOpened = resolve), (rejectOpened = reject)));
-  if (count === 0) resolveOpened();
+  const { opened, streamOpened, fail: rejectOpened } = openingLatch(count);
   for (let index = 0; index < count; index++) {
     const socket = net.connect(port, "127.0.0.1", () => socket.write(request));
     socket.setNoDelay(true);
     sockets.push(socket);
     let first = true;
     const frames = createFrameReader((message) => {
-      if (first && --waiting === 0) resolveOpened();
+      if (first) streamOpened();
       first = false;
       if (message.length > 2) onNote(readNote(message));
     });
@@ -118,6 +110,21 @@ function openConnectSubscriptions(port: number, count: number, location: Point, 
     socket.on("error", (error) => rejectOpened(error));
   }
   return { opened, close: () => sockets.forEach((socket) => socket.destroy()) };
+}
+
+/** The subscription every stream opens: a location, with heartbeats (the first says the stream is open). */
+function subscribeRequest(location: Point): Buffer {
+  return grpcFrame(toBinary(SubscribeNotesRequestSchema, create(SubscribeNotesRequestSchema, { scope: { case: "location", value: location }, heartbeats: true })));
+}
+
+/** Resolves `opened` once `count` streams have said they are open; rejects on the first connection error. */
+function openingLatch(count: number) {
+  let waiting = count;
+  let resolve!: () => void;
+  let fail!: (error: Error) => void;
+  const opened = new Promise<void>((onOpen, onError) => ((resolve = onOpen), (fail = onError)));
+  if (count === 0) resolve();
+  return { opened, fail, streamOpened: () => void (--waiting === 0 && resolve()) };
 }
 
 /** Skips the response head, then passes on the payload of each HTTP/1.1 chunk as it arrives. */

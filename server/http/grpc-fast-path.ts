@@ -11,7 +11,7 @@ import { createStallSweeper, type StallSweeper } from "./stall-sweeper.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
 import { hasHeaderMetadata } from "./grpc-trailers-only.js";
-import { attachSink, isPushCapable, type PushCapable, type PushControl } from "../lib/push-stream.js";
+import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
 
 export interface GrpcFastPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -158,7 +158,8 @@ async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream
       return;
     }
     if (isPushCapable(result.message)) {
-      const error = await deliverPushed(stream, route, result.header, result.message);
+      // A live stream: each message written as the hub hands it over, no generator between.
+      const error = await deliverByPush(result.message, stream, (message) => ended(stream) || sendFrame(stream, result.header, route.frameOf(message, true)));
       if (error === undefined) sendStatus(stream, undefined, result.trailer, result.header);
       else sendStatus(stream, toStatus(error), context.responseTrailer, context.responseHeader);
       return;
@@ -178,31 +179,6 @@ async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream
 /** The interceptors hide handler faults; a fault outside them must not reach the wire either. */
 function toStatus(error: unknown): ConnectError {
   return error instanceof ConnectError ? error : new ConnectError("internal server error", Code.Internal, undefined, undefined, error);
-}
-
-/**
- * A live stream delivered by push (push-stream.ts): each message is written when the hub hands
- * it over, with no generator between; while the stream's buffer is full the source holds them.
- * Resolves with the stream's end (undefined for success).
- */
-function deliverPushed(stream: ServerHttp2Stream, route: LeanRoute, header: Headers, messages: PushCapable<unknown>): Promise<unknown> {
-  return new Promise((resolve) => {
-    let control: PushControl | undefined;
-    const resume = () => {
-      stream.off("drain", resume);
-      stream.off("close", resume);
-      control?.resume();
-    };
-    control = messages[attachSink]({
-      next(message) {
-        if (ended(stream) || sendFrame(stream, header, route.frameOf(message, true))) return true;
-        stream.once("drain", resume);
-        stream.once("close", resume);
-        return false;
-      },
-      end: resolve,
-    });
-  });
 }
 
 /** Whether the status was sent or the stream is gone: nothing more can be written. */

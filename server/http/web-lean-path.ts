@@ -14,7 +14,7 @@ import { GRPC_WEB_TRAILER_FLAG, grpcWebHead, grpcWebStatus, grpcWebTrailerPayloa
 import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
-import { attachSink, isPushCapable, type PushCapable, type PushControl } from "../lib/push-stream.js";
+import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
 
 export interface WebLeanPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -61,8 +61,7 @@ interface WebCall {
  * response, and the chain of async iterables that frames, compresses and joins each message.
  *
  * Connect GET (connect-web's useHttpGet) is taken too. Everything else is left to connect-node:
- * client and bidi streams, gRPC-Web text,
- * compressed requests, unknown paths and content types.
+ * client and bidi streams, gRPC-Web text, compressed requests, unknown paths and content types.
  */
 export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
   const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
@@ -216,7 +215,13 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
     if (!result.stream) {
       await writeMessage(call, result.header, serialize.serialize(result.message));
     } else if (isPushCapable(result.message) && call.compression === null) {
-      const error = await deliverPushed(call, result.header, result.message);
+      // A live stream: each message written as the hub hands it over, no generator between.
+      // (Compressed calls are read by pull: compression is asynchronous.)
+      const error = await deliverByPush(result.message, response, (message) => {
+        if (isEnded(response)) return true;
+        if (!response.headersSent) response.writeHead(200, streamHead(call, result.header));
+        return response.write(route.frameOf(message, call.binary));
+      });
       if (error !== undefined) return await answerError(call, toConnectError(error), context.responseHeader, context.responseTrailer);
     } else {
       for await (const message of result.message) {
@@ -255,35 +260,6 @@ async function answerConnectUnary(call: WebCall, status: number, header: Headers
   if (isEnded(response)) return;
   response.writeHead(status, connectUnaryHead(binary, header, trailer, body.byteLength, compressed ? compression.name : undefined));
   response.end(body);
-}
-
-/**
- * A live stream delivered by push (push-stream.ts): each message is written when the hub hands
- * it over, with no generator between; while the response's buffer is full the source holds them.
- * Resolves with the stream's end (undefined for success). Compressed calls are read by pull
- * instead (compression is asynchronous).
- */
-function deliverPushed(call: WebCall, header: Headers, messages: PushCapable<unknown>): Promise<unknown> {
-  const { response } = call;
-  return new Promise((resolve) => {
-    let control: PushControl | undefined;
-    const resume = () => {
-      response.off("drain", resume);
-      response.off("close", resume);
-      control?.resume();
-    };
-    control = messages[attachSink]({
-      next(message) {
-        if (isEnded(response)) return true;
-        if (!response.headersSent) response.writeHead(200, streamHead(call, header));
-        if (response.write(call.route.frameOf(message, call.binary))) return true;
-        response.once("drain", resume);
-        response.once("close", resume);
-        return false;
-      },
-      end: resolve,
-    });
-  });
 }
 
 /** Writes one message frame, with the head before the first; waits while the response's buffer is full. */

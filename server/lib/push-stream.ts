@@ -114,3 +114,34 @@ export function wrapStream<T, U = T>(messages: AsyncIterable<T>, hooks: StreamHo
   };
   return wrapped;
 }
+
+/** What a transport writes to: it says "drain" when it can take more, "close" when it is gone. */
+export interface Writable {
+  once(event: "drain" | "close", listener: () => void): unknown;
+  off(event: "drain" | "close", listener: () => void): unknown;
+}
+
+/**
+ * Delivers a push-capable stream to a transport: `write` takes each message as the source hands
+ * it over and returns false when `target` is full; the source then holds messages until
+ * `target` drains or closes. Resolves with the stream's end (undefined for success).
+ */
+export function deliverByPush<T>(messages: PushCapable<T>, target: Writable, write: (message: T) => boolean): Promise<unknown> {
+  return new Promise((resolve) => {
+    let control: PushControl | undefined;
+    const resume = () => {
+      target.off("drain", resume);
+      target.off("close", resume);
+      control?.resume();
+    };
+    control = messages[attachSink]({
+      next(message) {
+        if (write(message)) return true;
+        target.once("drain", resume);
+        target.once("close", resume);
+        return false;
+      },
+      end: resolve,
+    });
+  });
+}

@@ -1,7 +1,7 @@
-import { wrapStream } from "../lib/push-stream.js";
 import type { Interceptor, StreamResponse, UnaryResponse } from "@connectrpc/connect";
 import { transportInfoKey } from "../http/transport-info.js";
 import { tooMany } from "./retry-info.js";
+import { wrapStream } from "../lib/push-stream.js";
 
 /**
  * Caps the streaming calls (subscriptions, RouteChat, Chat, RecordRoute, ListUsers, health

@@ -1,6 +1,6 @@
-import { wrapStream } from "../lib/push-stream.js";
 import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import { wrapStream } from "../lib/push-stream.js";
 
 /** The trace id of the call's server span, for the call's log line. */
 export const traceIdKey = createContextKey<string | undefined>(undefined, { description: "trace id" });
