@@ -86,6 +86,10 @@ function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, stalls: St
     finished = true;
     unwatch();
     stream.off("data", onData);
+    // The reader's closure (and its buffers) must not live as long as the stream: a live
+    // subscription holds its stream for hours. An error later has nothing left to fail here.
+    stream.off("error", onError);
+    stream.on("error", ignoreError);
     done(error, bytes);
   };
   const refuse = (error: ConnectError) => {
@@ -127,8 +131,11 @@ function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, stalls: St
     if ((prefix[0] as number) & 0b1) return finish(new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument));
     finish(undefined, message);
   });
-  stream.on("error", () => finish(new ConnectError("operation was canceled", Code.Canceled)));
+  const onError = () => finish(new ConnectError("operation was canceled", Code.Canceled));
+  stream.on("error", onError);
 }
+
+function ignoreError(): void {}
 
 /** One call, from the decoded request to the final status; every exit ends the stream. */
 async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: GrpcFastPathOptions): Promise<void> {
