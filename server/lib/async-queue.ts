@@ -31,115 +31,126 @@ export interface AsyncQueueOptions {
 }
 
 export function createAsyncQueue<T>(options: AsyncQueueOptions = {}): AsyncQueue<T> {
-  const maxBuffered = options.maxBuffered ?? 10_000;
-  const buffer: T[] = [];
-  let closed = false;
-  let failure: { reason: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  let onDrained: (() => void)[] = [];
-  let sink: MessageSink<T> | undefined;
-  let paused = false;
-  let endDelivered = false;
+  return new Queue<T>(options.maxBuffered ?? 10_000);
+}
+
+/**
+ * A class rather than a closure per method: a live stream keeps its queue for hours, and
+ * prototype methods cost nothing per stream. `fail` and `drained` are bound (callers hand them
+ * on as callbacks).
+ */
+class Queue<T> implements AsyncQueue<T> {
+  private readonly buffer: T[] = [];
+  private closed = false;
+  private failure: { reason: unknown } | undefined;
+  private wake: (() => void) | undefined;
+  private onDrained: (() => void)[] | undefined;
+  private sink: MessageSink<T> | undefined;
+  private paused = false;
+  private endDelivered = false;
+
+  constructor(private readonly maxBuffered: number) {}
+
+  push(value: T): void {
+    if (this.closed) return;
+    if (this.buffer.length >= this.maxBuffered) {
+      this.fail(new ConnectError(`stream fell more than ${this.maxBuffered} messages behind; reconnect to resume`, Code.ResourceExhausted));
+      return;
+    }
+    if (this.sink !== undefined && !this.paused && this.buffer.length === 0) return this.offer(this.sink, value);
+    this.buffer.push(value);
+    this.notify();
+  }
+
+  end(): void {
+    this.closed = true;
+    this.notify();
+    this.flush();
+    this.releaseDrained();
+  }
+
+  readonly fail = (reason: unknown): void => {
+    if (this.closed) return;
+    this.closed = true;
+    this.failure = { reason };
+    this.notify();
+    this.flush();
+    this.releaseDrained();
+  };
+
+  readonly drained = (): Promise<void> => {
+    if (this.buffer.length === 0 || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.onDrained ??= []).push(resolve));
+  };
+
+  attach(target: MessageSink<T>): { resume(): void; detach(): void } {
+    this.sink = target;
+    this.flush();
+    return this;
+  }
+
+  /** Push mode, after a pause: hands on what is buffered while the sink takes it. */
+  resume(): void {
+    this.paused = false;
+    this.flush();
+  }
+
+  /** Push mode: drops the sink and ends the queue without telling it. */
+  detach(): void {
+    this.sink = undefined;
+    this.closed = true;
+    this.buffer.length = 0;
+    this.releaseDrained();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      if (this.buffer.length > 0) {
+        const value = this.buffer.shift() as T;
+        if (this.buffer.length === 0) this.releaseDrained();
+        yield value;
+        continue;
+      }
+      if (this.closed) {
+        if (this.failure) throw this.failure.reason;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
 
   /** Push mode: hands buffered values to the sink while it takes them, then the end. */
-  function flush(): void {
-    const target = sink;
+  private flush(): void {
+    const target = this.sink;
     if (target === undefined) return;
-    while (buffer.length > 0 && !paused) offer(target, buffer.shift() as T);
-    if (buffer.length === 0) releaseDrained();
-    if (closed && buffer.length === 0 && !endDelivered && sink === target) {
-      endDelivered = true;
-      target.end(failure?.reason);
+    while (this.buffer.length > 0 && !this.paused) this.offer(target, this.buffer.shift() as T);
+    if (this.buffer.length === 0) this.releaseDrained();
+    if (this.closed && this.buffer.length === 0 && !this.endDelivered && this.sink === target) {
+      this.endDelivered = true;
+      target.end(this.failure?.reason);
     }
   }
 
-  function offer(target: MessageSink<T>, value: T): void {
+  private offer(target: MessageSink<T>, value: T): void {
     try {
-      if (!target.next(value)) paused = true;
+      if (!target.next(value)) this.paused = true;
     } catch (error) {
       // A transport's fault must not reach the hub delivering to every subscriber.
-      buffer.length = 0;
-      queue.fail(error);
+      this.buffer.length = 0;
+      this.fail(error);
     }
   }
 
-  function releaseDrained(): void {
-    const waiting = onDrained;
-    onDrained = [];
+  private releaseDrained(): void {
+    const waiting = this.onDrained;
+    if (waiting === undefined) return;
+    this.onDrained = undefined;
     for (const resolve of waiting) resolve();
   }
 
-  function notify(): void {
-    const w = wake;
-    wake = undefined;
-    w?.();
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
-
-  const queue: AsyncQueue<T> = {
-    push(value) {
-      if (closed) return;
-      if (buffer.length >= maxBuffered) {
-        queue.fail(
-          new ConnectError(
-            `stream fell more than ${maxBuffered} messages behind; reconnect to resume`,
-            Code.ResourceExhausted,
-          ),
-        );
-        return;
-      }
-      if (sink !== undefined && !paused && buffer.length === 0) return offer(sink, value);
-      buffer.push(value);
-      notify();
-    },
-    end() {
-      closed = true;
-      notify();
-      flush();
-      releaseDrained();
-    },
-    fail(reason) {
-      if (closed) return;
-      closed = true;
-      failure = { reason };
-      notify();
-      flush();
-      releaseDrained();
-    },
-    attach(target) {
-      sink = target;
-      flush();
-      return {
-        resume() {
-          paused = false;
-          flush();
-        },
-        detach() {
-          sink = undefined;
-          closed = true;
-          buffer.length = 0;
-          releaseDrained();
-        },
-      };
-    },
-    drained() {
-      if (buffer.length === 0 || closed) return Promise.resolve();
-      return new Promise<void>((resolve) => onDrained.push(resolve));
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        if (buffer.length > 0) {
-          const value = buffer.shift() as T;
-          if (buffer.length === 0) releaseDrained();
-          yield value;
-          continue;
-        }
-        if (closed) {
-          if (failure) throw failure.reason;
-          return;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
-  };
-  return queue;
 }

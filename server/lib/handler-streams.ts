@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { type AsyncQueue, createAsyncQueue } from "./async-queue.js";
-import { attachSink, type PushCapable } from "./push-stream.js";
+import { attachSink, type MessageSink, type PushCapable, type PushControl } from "./push-stream.js";
 
 /**
  * The response side of a live stream. `start` wires sources into the queue and returns the
@@ -11,42 +11,74 @@ import { attachSink, type PushCapable } from "./push-stream.js";
  * (push-stream.ts): then each value pushed into the queue goes straight to the transport.
  */
 export function streamUntilDone<T>(context: HandlerContext, start: (queue: AsyncQueue<T>) => () => void): PushCapable<T> {
-  return {
-    [Symbol.asyncIterator]: () => pullUntilDone(context, start),
-    [attachSink](sink) {
-      const queue = createAsyncQueue<T>();
-      const sources = holdSources();
-      const stop = () => {
-        queue.fail(cancellationOf(context));
-        sources.release();
-      };
-      const finish = () => {
-        context.signal.removeEventListener("abort", stop);
-        sources.release();
-      };
-      const control = queue.attach({
-        next: (value) => sink.next(value),
-        end(error) {
-          finish();
-          sink.end(error);
-        },
-      });
-      context.signal.addEventListener("abort", stop);
-      try {
-        sources.hold(start(queue));
-      } catch (error) {
-        queue.fail(error);
-      }
-      if (context.signal.aborted) stop();
-      return {
-        resume: control.resume,
-        cancel() {
-          control.detach();
-          finish();
-        },
-      };
-    },
+  return new LiveStream(context, start);
+}
+
+/** A class rather than closures: a live stream keeps this for hours, and prototype methods cost nothing per stream. */
+class LiveStream<T> implements PushCapable<T> {
+  constructor(
+    private readonly context: HandlerContext,
+    private readonly start: (queue: AsyncQueue<T>) => () => void,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return pullUntilDone(this.context, this.start);
+  }
+
+  [attachSink](sink: MessageSink<T>): PushControl {
+    return new PushedLiveStream(this.context, this.start, sink);
+  }
+}
+
+/** A live stream delivered by push: the queue hands each value to the transport's sink. */
+class PushedLiveStream<T> implements MessageSink<T>, PushControl {
+  private readonly queue = createAsyncQueue<T>();
+  private readonly sources = holdSources();
+  private readonly control: { resume(): void; detach(): void };
+
+  constructor(
+    private readonly context: HandlerContext,
+    start: (queue: AsyncQueue<T>) => () => void,
+    private readonly sink: MessageSink<T>,
+  ) {
+    this.control = this.queue.attach(this);
+    context.signal.addEventListener("abort", this.stop);
+    try {
+      this.sources.hold(start(this.queue));
+    } catch (error) {
+      this.queue.fail(error);
+    }
+    if (context.signal.aborted) this.stop();
+  }
+
+  /** Cancellation (deadline, client gone, shutdown): the stream ends with its reason, and the sources are released at once. */
+  private readonly stop = () => {
+    this.queue.fail(cancellationOf(this.context));
+    this.sources.release();
   };
+
+  next(value: T): boolean {
+    return this.sink.next(value);
+  }
+
+  end(error: unknown): void {
+    this.finish();
+    this.sink.end(error);
+  }
+
+  resume(): void {
+    this.control.resume();
+  }
+
+  cancel(): void {
+    this.control.detach();
+    this.finish();
+  }
+
+  private finish(): void {
+    this.context.signal.removeEventListener("abort", this.stop);
+    this.sources.release();
+  }
 }
 
 async function* pullUntilDone<T>(context: HandlerContext, start: (queue: AsyncQueue<T>) => () => void): AsyncGenerator<T> {

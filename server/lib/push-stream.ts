@@ -50,69 +50,89 @@ export interface StreamHooks<T, U> {
 /**
  * `messages` with the hooks applied, keeping the ability to be pushed: interceptors wrap
  * response streams with this instead of an async generator of their own, so that a stream that
- * could be pushed still can be after every interceptor has wrapped it.
+ * could be pushed still can be after every interceptor has wrapped it. (Classes, not closures:
+ * a live stream keeps its wrappers for hours, and prototype methods cost nothing per stream.)
  */
 export function wrapStream<T, U = T>(messages: AsyncIterable<T>, hooks: StreamHooks<T, U>): AsyncIterable<U> {
-  const map = hooks.map ?? ((message: T) => message as unknown as U);
-  const around = hooks.around ?? (<R>(work: () => R) => work());
-  const pull = async function* (): AsyncGenerator<U> {
-    const iterator = messages[Symbol.asyncIterator]();
-    let failure: unknown;
-    let done = false;
+  return isPushCapable(messages) ? new PushableWrappedStream(messages, hooks) : new WrappedStream(messages, hooks);
+}
+
+class WrappedStream<T, U> implements AsyncIterable<U> {
+  constructor(
+    protected readonly source: AsyncIterable<T>,
+    protected readonly hooks: StreamHooks<T, U>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<U> {
+    return pullThrough(this.source, this.hooks);
+  }
+}
+
+class PushableWrappedStream<T, U> extends WrappedStream<T, U> implements PushCapable<U> {
+  [attachSink](sink: MessageSink<U>): PushControl {
+    const relay = new Relay(this.hooks, sink);
+    const source = this.source as PushCapable<T>;
+    const attach = () => source[attachSink](relay);
+    relay.control = this.hooks.around === undefined ? attach() : this.hooks.around(attach);
+    return relay.control;
+  }
+}
+
+/** What a pushed stream's wrapper hands on: each message mapped, the end with the error mapped and observed. */
+class Relay<T, U> implements MessageSink<T> {
+  control: PushControl | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly hooks: StreamHooks<T, U>,
+    private readonly sink: MessageSink<U>,
+  ) {}
+
+  next(message: T): boolean {
+    if (this.ended) return true;
+    let mapped: U;
     try {
-      for (;;) {
-        const result = await around(() => iterator.next());
-        if (result.done) {
-          done = true;
-          return;
-        }
-        yield map(result.value);
-      }
+      mapped = this.hooks.map === undefined ? (message as unknown as U) : this.hooks.map(message);
     } catch (error) {
-      failure = hooks.mapError === undefined ? error : hooks.mapError(error);
-      done = true;
-      throw failure;
-    } finally {
-      // A reader that stops early (break, return) closes the stream beneath it too.
-      if (!done) await iterator.return?.();
-      hooks.onEnd?.(failure);
+      // The source does not know: stop it, then end the stream with the fault.
+      this.control?.cancel();
+      this.end(error);
+      return true;
     }
-  };
-  if (!isPushCapable(messages)) return { [Symbol.asyncIterator]: pull };
-  const wrapped: PushCapable<U> = {
-    [Symbol.asyncIterator]: pull,
-    [attachSink](sink) {
-      let ended = false;
-      let control: PushControl | undefined;
-      const end = (error: unknown) => {
-        if (ended) return;
-        ended = true;
-        const passed = error === undefined || hooks.mapError === undefined ? error : hooks.mapError(error);
-        hooks.onEnd?.(passed);
-        sink.end(passed);
-      };
-      control = around(() =>
-        messages[attachSink]({
-          next(message) {
-            if (ended) return true;
-            let mapped: U;
-            try {
-              mapped = map(message);
-            } catch (error) {
-              // The source does not know: stop it, then end the stream with the fault.
-              control?.cancel();
-              end(error);
-              return true;
-            }
-            return sink.next(mapped);
-          },
-          end,
-        }),
-      );
-      return control;
-    },
-  };
-  return wrapped;
+    return this.sink.next(mapped);
+  }
+
+  end(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    const passed = error === undefined || this.hooks.mapError === undefined ? error : this.hooks.mapError(error);
+    this.hooks.onEnd?.(passed);
+    this.sink.end(passed);
+  }
+}
+
+/** Reading a wrapped stream: each message mapped, a failure mapped, the end observed; a reader that stops early closes the source. */
+async function* pullThrough<T, U>(messages: AsyncIterable<T>, hooks: StreamHooks<T, U>): AsyncGenerator<U> {
+  const iterator = messages[Symbol.asyncIterator]();
+  let failure: unknown;
+  let done = false;
+  try {
+    for (;;) {
+      const result = await (hooks.around === undefined ? iterator.next() : hooks.around(() => iterator.next()));
+      if (result.done) {
+        done = true;
+        return;
+      }
+      yield hooks.map === undefined ? (result.value as unknown as U) : hooks.map(result.value);
+    }
+  } catch (error) {
+    failure = hooks.mapError === undefined ? error : hooks.mapError(error);
+    done = true;
+    throw failure;
+  } finally {
+    if (!done) await iterator.return?.();
+    hooks.onEnd?.(failure);
+  }
 }
 
 /** What a transport writes to: it says "drain" when it can take more, "close" when it is gone. */
