@@ -7,7 +7,8 @@ import { createCallLifetime } from "./call-lifetime.js";
 import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
 import { createLightHeaders } from "./light-headers.js";
 import { type TransportInfo, transportInfo } from "./transport-info.js";
-import { createStallSweeper, type StallSweeper } from "./stall-sweeper.js";
+import { createStallSweeper } from "./stall-sweeper.js";
+import { readOneEnvelope } from "./request-body.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
 import { hasHeaderMetadata } from "./grpc-trailers-only.js";
@@ -46,11 +47,24 @@ export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
     const route = routes.get(headers[":path"] as string);
     if (route === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) return false;
     clampTimeoutHeaders(headers);
-    readRequest(stream, route.readMaxBytes, stalls, (error, bytes) => {
-      if (error !== undefined) return sendStatus(stream, error);
+    // A stream error after the request is read has nothing left to fail; without a listener it would be thrown.
+    stream.on("error", ignoreError);
+    const unwatch = stalls.watch(() => {
+      if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
+    });
+    const methodKind = route.method.methodKind === "unary" ? "unary" : "server-streaming";
+    readOneEnvelope(stream, { readMaxBytes: route.readMaxBytes, methodKind }, (body) => {
+      unwatch();
+      if (body.error !== undefined) {
+        if (body.error.code === Code.Canceled) return; // the client has gone (or the stall reset it)
+        sendStatus(stream, body.error);
+        // The status goes out first (frames leave in order); the reset then tells a client still sending to stop.
+        if (!stream.readableEnded && !stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
+        return;
+      }
       let message: unknown;
       try {
-        message = parseRequest(route, true, bytes as Uint8Array);
+        message = parseRequest(route, true, body.bytes);
       } catch (parseError) {
         return sendStatus(stream, parseError as ConnectError);
       }
@@ -68,72 +82,6 @@ function isPlainGrpc(headers: IncomingHttpHeaders): boolean {
 
 const statusSent = Symbol("fast path status sent");
 type Tracked = ServerHttp2Stream & { [statusSent]?: true };
-
-/**
- * Reads the one message of the request: flag byte 0, 4-byte length, bytes; nothing after it.
- * An announced or received size over the limit is refused at once, and the rest of the body
- * is not read (the stream is reset after the status); a body that stalls is reset after
- * `stalls`' timeout. The message is copied into one buffer of its announced size as it arrives, so
- * a million tiny DATA frames cost no more memory than one.
- */
-function readRequest(stream: ServerHttp2Stream, readMaxBytes: number, stalls: StallSweeper, done: (error: ConnectError | undefined, message?: Uint8Array) => void): void {
-  const prefix = Buffer.alloc(5);
-  let message: Buffer | undefined;
-  let received = 0;
-  let finished = false;
-  const finish = (error: ConnectError | undefined, bytes?: Uint8Array) => {
-    if (finished) return;
-    finished = true;
-    unwatch();
-    stream.off("data", onData);
-    // The reader's closure (and its buffers) must not live as long as the stream: a live
-    // subscription holds its stream for hours. An error later has nothing left to fail here.
-    stream.off("error", onError);
-    stream.on("error", ignoreError);
-    done(error, bytes);
-  };
-  const refuse = (error: ConnectError) => {
-    finish(error);
-    // The status goes out first (frames leave in order); the reset then tells the client to stop sending.
-    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
-  };
-  const unwatch = stalls.watch(() => {
-    finished = true;
-    stream.off("data", onData);
-    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
-  });
-  const onData = (chunk: Buffer) => {
-    let offset = 0;
-    if (received < 5) {
-      offset = Math.min(5 - received, chunk.length);
-      chunk.copy(prefix, received, 0, offset);
-      received += offset;
-      if (received < 5) return;
-      const length = prefix.readUInt32BE(1);
-      if (length > readMaxBytes) return refuse(new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
-      message = Buffer.allocUnsafe(length);
-    }
-    const body = message as Buffer;
-    const rest = chunk.length - offset;
-    if (received - 5 + rest > body.length) {
-      // More than the announced message: a second message, which a unary request may not have.
-      return refuse(new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented));
-    }
-    chunk.copy(body, received - 5, offset);
-    received += rest;
-  };
-  stream.on("data", onData);
-  stream.once("end", () => {
-    if (finished) return;
-    if (received === 0) return finish(new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented));
-    if (received < 5 || received - 5 < (message as Buffer).length) return finish(new ConnectError("protocol error: premature end of stream", Code.InvalidArgument));
-    // Worded as connect-node words it; the caller's fault, so INVALID_ARGUMENT (wire-status.ts).
-    if ((prefix[0] as number) & 0b1) return finish(new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument));
-    finish(undefined, message);
-  });
-  const onError = () => finish(new ConnectError("operation was canceled", Code.Canceled));
-  stream.on("error", onError);
-}
 
 function ignoreError(): void {}
 

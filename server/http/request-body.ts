@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { Readable } from "node:stream";
 import type { NodeRequest } from "./node-handler.js";
 
 /** What was read: the request's bytes, or why there are none to use. */
@@ -29,30 +30,29 @@ export function readWholeBody(request: NodeRequest, readMaxBytes: number, done: 
   });
 }
 
-/** Which envelope flag ends the request stream in this protocol: skipped, as connect skips it. */
 export interface EnvelopeReadOptions {
   readMaxBytes: number;
-  /** 0x80 for gRPC-Web trailers, 0x02 for Connect's end-of-stream. */
-  endFlag: number;
+  /** The flag of an envelope that ends the request stream in this protocol, skipped as connect skips it: 0x80 for gRPC-Web trailers, 0x02 for Connect's end-of-stream. Default: none (gRPC). */
+  endFlag?: number;
   /** "unary" or "server-streaming", for connect's wording of a missing or extra message. */
   methodKind: string;
 }
 
 /**
- * Reads the one enveloped message of a gRPC-Web or Connect streaming request: a flags byte,
- * a 4-byte length, the bytes. An announced size over the limit is refused at once. Every
- * message, missing message, extra message or cut-off envelope is answered as connect-node
- * answers it.
+ * Reads the one enveloped message of a gRPC, gRPC-Web or Connect streaming request: a flags
+ * byte, a 4-byte length, the bytes. As connect-node reads envelopes, one after the other: an
+ * announced size over the limit, a compressed message or a second message is refused as soon as
+ * it is seen; a missing message or a cut-off envelope at the end. Each message is copied into
+ * one buffer of its announced size as it arrives, so a million tiny DATA frames cost no more
+ * memory than one.
  */
-export function readOneEnvelope(request: NodeRequest, options: EnvelopeReadOptions, done: (result: BodyResult) => void): void {
+export function readOneEnvelope(request: Readable, options: EnvelopeReadOptions, done: (result: BodyResult) => void): void {
   const { readMaxBytes, endFlag, methodKind } = options;
   const prefix = Buffer.alloc(5);
   let prefixFilled = 0;
   let payload: Buffer | undefined;
   let payloadFilled = 0;
   let message: Buffer | undefined;
-  let messages = 0;
-  let compressed = false;
   const take = (chunk: Buffer): ConnectError | undefined => {
     let offset = 0;
     while (offset < chunk.length) {
@@ -73,9 +73,12 @@ export function readOneEnvelope(request: NodeRequest, options: EnvelopeReadOptio
       offset += n;
       if (payloadFilled === payload.length) {
         const flags = prefix[0] as number;
-        if ((flags & endFlag) !== endFlag) {
-          messages += 1;
-          if (messages === 1) (message = payload), (compressed = (flags & 0b1) === 0b1);
+        const ends = endFlag !== undefined && (flags & endFlag) === endFlag;
+        if (!ends) {
+          if (message !== undefined) return new ConnectError(`protocol error: received extra input message for ${methodKind} method`, Code.Unimplemented);
+          // Worded as connect-node words it; the caller's fault, so INVALID_ARGUMENT (wire-status.ts).
+          if ((flags & 0b1) === 0b1) return new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument);
+          message = payload;
         }
         payload = undefined;
         prefixFilled = 0;
@@ -85,15 +88,12 @@ export function readOneEnvelope(request: NodeRequest, options: EnvelopeReadOptio
   };
   collect(request, done, take, () => {
     if (payload !== undefined || prefixFilled > 0) return { error: new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) };
-    if (messages === 0) return { error: new ConnectError(`protocol error: missing input message for ${methodKind} method`, Code.Unimplemented) };
-    // Worded as connect-node words it; the caller's fault, so INVALID_ARGUMENT (wire-status.ts).
-    if (compressed) return { error: new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument) };
-    if (messages > 1) return { error: new ConnectError(`protocol error: received extra input message for ${methodKind} method`, Code.Unimplemented) };
-    return { bytes: message as Buffer };
+    if (message === undefined) return { error: new ConnectError(`protocol error: missing input message for ${methodKind} method`, Code.Unimplemented) };
+    return { bytes: message };
   });
 }
 
-function collect(request: NodeRequest, done: (result: BodyResult) => void, take: (chunk: Buffer) => ConnectError | undefined, finish: () => BodyResult): void {
+function collect(request: Readable, done: (result: BodyResult) => void, take: (chunk: Buffer) => ConnectError | undefined, finish: () => BodyResult): void {
   let settled = false;
   const settle = (result: BodyResult) => {
     if (settled) return;
@@ -119,7 +119,7 @@ function collect(request: NodeRequest, done: (result: BodyResult) => void, take:
   request.once("close", onGone);
 }
 
-function refuse(request: NodeRequest, done: (result: BodyResult) => void, error: ConnectError): void {
+function refuse(request: Readable, done: (result: BodyResult) => void, error: ConnectError): void {
   request.pause();
   done({ error });
 }
