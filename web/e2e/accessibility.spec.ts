@@ -40,10 +40,10 @@ test("every control has a label, and the page works from the keyboard", async ({
   await expect(page.getByRole("region", { name: "User details" })).toContainText("visible only to this user and admins");
 });
 
-test("fits a phone-width screen without sideways scrolling", async ({ browser, server }) => {
+test("fits a phone-width screen without sideways scrolling", async ({ newPage, server }) => {
   await server.seed(30);
   await server.start();
-  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  const page = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await page.goto(server.url);
   await logIn(page);
   await page.getByRole("button", { name: "Load first page" }).click();

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import type { Browser, Page } from "@playwright/test";
-import { chooseProtocol, expect, logIn, PASSWORD, saveScreenshot, test } from "./fixtures.js";
+import type { Page } from "@playwright/test";
+import { chooseProtocol, expect, logIn, type NewPage, PASSWORD, saveScreenshot, test } from "./fixtures.js";
 
 const messages = (page: Page) => page.getByRole("log", { name: "Chat messages" });
 
@@ -11,8 +11,8 @@ async function send(page: Page, text: string) {
   await form.getByRole("button", { name: "Send" }).click();
 }
 
-async function signedInPage(browser: Browser, url: string, username: string, protocol: "Connect (JSON)" | "gRPC-Web"): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+async function signedInPage(newPage: NewPage, url: string, username: string, protocol: "Connect (JSON)" | "gRPC-Web"): Promise<Page> {
+  const page = await newPage();
   await page.goto(url);
   await chooseProtocol(page, protocol);
   await logIn(page, username);
@@ -21,11 +21,11 @@ async function signedInPage(browser: Browser, url: string, username: string, pro
 }
 
 for (const protocol of ["Connect (JSON)", "gRPC-Web"] as const) {
-  test(`two signed-in browsers chat live, each message with its sender's name, over ${protocol}`, async ({ browser, server }) => {
+  test(`two signed-in browsers chat live, each message with its sender's name, over ${protocol}`, async ({ newPage, server }) => {
     await server.seed(2);
     await server.start();
-    const alice = await signedInPage(browser, server.url, "user1", protocol);
-    const bob = await signedInPage(browser, server.url, "user2", protocol);
+    const alice = await signedInPage(newPage, server.url, "user1", protocol);
+    const bob = await signedInPage(newPage, server.url, "user2", protocol);
 
     await send(alice, "hello from user1");
     await expect(messages(bob).getByRole("listitem")).toHaveCount(1);

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, type BrowserContext, type BrowserContextOptions, expect, type Page } from "@playwright/test";
 import { spawnServer, type ServerProcess } from "../../server/test-support/server-process.js";
 import { openStorage } from "../../server/storage/open-storage.js";
 import { seedUsers } from "../../server/users/seed-users.js";
@@ -27,8 +27,22 @@ export interface AppServer {
   output(): string;
 }
 
-/** A server process of our own per test, on a free port, with a fresh SQLite file. */
-export const test = base.extend<{ server: AppServer }>({
+/** A page in a browser context of its own (another user, a phone). */
+export type NewPage = (options?: BrowserContextOptions) => Promise<Page>;
+
+/** A server process of our own per test, on a free port, with a fresh SQLite file; and pages of their own that close with the test. */
+export const test = base.extend<{ server: AppServer; newPage: NewPage }>({
+  // Contexts opened from `browser` outlive the test; left open, their pages keep retrying their
+  // live streams against the stopped server for the rest of the worker's run.
+  newPage: async ({ browser }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (options) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      return context.newPage();
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+  },
   server: async ({}, use, testInfo) => {
     const dir = mkdtempSync(join(tmpdir(), "e2e-"));
     const databaseUrl = `sqlite:${join(dir, "app.db")}`;

@@ -4,7 +4,7 @@ import type { Page } from "@playwright/test";
 import { RouteNotesService } from "../../gen/routeguide/route_notes_pb.js";
 import { CLUSTER_TOKEN, type ReplicaCluster, startReplicaCluster } from "../../server/test-support/replica-cluster.js";
 import { bearer } from "../../server/test-support/test-server.js";
-import { expect, postNote, test } from "./fixtures.js";
+import { expect, type NewPage, postNote, test } from "./fixtures.js";
 
 /** Where the chat panel opens (Patriots Path, Mendham, NJ). */
 const PLACE = { latitude: 407838351, longitude: -746143763 };
@@ -22,16 +22,16 @@ test.afterEach(async () => {
   await cluster?.close();
 });
 
-async function openOn(browser: import("@playwright/test").Browser, replica: number): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+async function openOn(newPage: NewPage, replica: number): Promise<Page> {
+  const page = await newPage();
   await page.goto(cluster.replicas[replica]!.url);
   await expect(link(page)).toHaveAttribute("data-state", "live");
   return page;
 }
 
-test("a page on replica A and a page on replica B exchange RouteChat notes live", async ({ browser }) => {
-  const alice = await openOn(browser, 0);
-  const bob = await openOn(browser, 1);
+test("a page on replica A and a page on replica B exchange RouteChat notes live", async ({ newPage }) => {
+  const alice = await openOn(newPage, 0);
+  const bob = await openOn(newPage, 1);
   await postNote(alice, "hello from replica A");
   await expect(notes(bob)).toHaveCount(1);
   await expect(notes(bob).first()).toContainText("hello from replica A");
@@ -41,9 +41,9 @@ test("a page on replica A and a page on replica B exchange RouteChat notes live"
   await expect(notes(bob)).toHaveCount(2);
 });
 
-test("when Redis goes away the pages reconnect by themselves and miss nothing posted meanwhile", async ({ browser }) => {
-  const alice = await openOn(browser, 0);
-  const bob = await openOn(browser, 1);
+test("when Redis goes away the pages reconnect by themselves and miss nothing posted meanwhile", async ({ newPage }) => {
+  const alice = await openOn(newPage, 0);
+  const bob = await openOn(newPage, 1);
   await postNote(alice, "before the outage");
   await expect(notes(bob)).toHaveCount(1);
 

@@ -8,10 +8,10 @@ const PLACE = { latitude: 407838351, longitude: -746143763 };
 
 const notes = (page: Page) => page.getByRole("log", { name: "Notes" });
 
-test("two browsers see each other's notes live, without reloading", async ({ browser, server }) => {
+test("two browsers see each other's notes live, without reloading", async ({ newPage, server }) => {
   await server.start();
-  const alice = await (await browser.newContext()).newPage();
-  const bob = await (await browser.newContext()).newPage();
+  const alice = await newPage();
+  const bob = await newPage();
   await alice.goto(server.url);
   await bob.goto(server.url);
   await expect(alice.getByTestId("link-state")).toHaveAttribute("data-state", "live");
