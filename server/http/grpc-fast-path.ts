@@ -13,6 +13,7 @@ import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
 import { hasHeaderMetadata } from "./grpc-trailers-only.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
+import { flushFrames, writeFrame } from "./frame-batch.js";
 
 export interface GrpcFastPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -165,8 +166,8 @@ function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: 
 
 /**
  * Writes one message, sending the response headers first if they are not out yet. Messages
- * written in the same tick go out together (cork until the next tick). Returns false when the
- * stream's buffer is full: wait for "drain".
+ * written in one burst leave together (frame-batch.ts). Returns false when the stream's buffer
+ * is full: wait for "drain".
  */
 function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Array): boolean {
   return sendFrame(stream, header, envelope(bytes));
@@ -179,11 +180,7 @@ function sendFrame(stream: ServerHttp2Stream, header: Headers, frame: Buffer): b
     header.forEach((value, name) => (headers[name] = value));
     stream.respond(headers, { waitForTrailers: true });
   }
-  if (stream.writableCorked === 0) {
-    stream.cork();
-    process.nextTick(() => stream.uncork());
-  }
-  return stream.write(frame);
+  return writeFrame(stream, frame);
 }
 
 /**
@@ -203,6 +200,7 @@ function sendStatus(stream: ServerHttp2Stream, error: ConnectError | undefined, 
   const fields: OutgoingHttpHeaders = {};
   status.forEach((value, name) => (fields[name] = value));
   if (stream.headersSent) {
+    flushFrames(stream);
     stream.once("wantTrailers", () => stream.sendTrailers(fields));
     stream.end();
     return;

@@ -15,6 +15,7 @@ import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall }
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
+import { flushFrames, writeFrame } from "./frame-batch.js";
 
 export interface WebLeanPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -220,13 +221,14 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
       const error = await deliverByPush(result.message, response, (message) => {
         if (isEnded(response)) return true;
         if (!response.headersSent) response.writeHead(200, streamHead(call, result.header));
-        return response.write(route.frameOf(message, call.binary));
+        return writeFrame(response, route.frameOf(message, call.binary));
       });
       if (error !== undefined) return await answerError(call, toConnectError(error), context.responseHeader, context.responseTrailer);
     } else {
       for await (const message of result.message) {
         if (isEnded(response)) break;
-        await writeMessage(call, result.header, serialize.serialize(message));
+        const full = writeMessage(call, result.header, serialize.serialize(message));
+        if (full !== undefined) await full;
       }
     }
     await endStream(call, result.header, result.trailer, undefined);
@@ -262,13 +264,26 @@ async function answerConnectUnary(call: WebCall, status: number, header: Headers
   response.end(body);
 }
 
-/** Writes one message frame, with the head before the first; waits while the response's buffer is full. */
-async function writeMessage(call: WebCall, header: Headers, bytes: Uint8Array): Promise<void> {
-  const frame = await frameOf(call, bytes, 0);
+/**
+ * Writes one message frame, with the head before the first. Returns a promise to wait for when
+ * the response's buffer is full or the frame is being compressed; undefined otherwise, so that
+ * an uncompressed stream's messages cost no await each.
+ */
+function writeMessage(call: WebCall, header: Headers, bytes: Uint8Array): Promise<void> | undefined {
+  if (call.compression !== null && bytes.byteLength >= call.compressMinBytes) {
+    return frameOf(call, bytes, 0).then((frame) => {
+      if (!writeFrameWithHead(call, header, frame)) return drained(call.response);
+    });
+  }
+  return writeFrameWithHead(call, header, envelope(bytes, 0)) ? undefined : drained(call.response);
+}
+
+/** Returns false when the response is full (wait for drain). */
+function writeFrameWithHead(call: WebCall, header: Headers, frame: Buffer): boolean {
   const { response } = call;
-  if (isEnded(response)) return;
+  if (isEnded(response)) return true;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
-  if (!response.write(frame)) await drained(response);
+  return writeFrame(response, frame);
 }
 
 /** The last frame (gRPC-Web trailers or Connect's end of stream); or, for a gRPC-Web call with no message and no metadata, trailers-only. */
@@ -294,6 +309,7 @@ async function endStream(call: WebCall, header: Headers, trailer: Headers, error
   const frame = await frameOf(call, payload, flag);
   if (isEnded(response)) return;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
+  flushFrames(response);
   response.end(frame);
 }
 

@@ -184,4 +184,108 @@ describe("wrapStream", () => {
     await reading;
     expect(state.cleanups).toBe(1);
   });
+
+  describe("several wrappers (one per interceptor), folded into one", () => {
+    /** Three wrappers, innermost first, each logging its hooks; the middle one's map fails on `failOn`. */
+    function threeWrappers<T extends AsyncIterable<number>>(source: T, log: string[], failOn?: number) {
+      let stream: AsyncIterable<number> = source;
+      for (const name of ["a", "b", "c"]) {
+        stream = wrapStream(stream, {
+          map: (n: number) => {
+            if (name === "b" && n === failOn) throw new Error(`b failed on ${n}`);
+            log.push(`${name}.map ${n}`);
+            return n + 1;
+          },
+          mapError: (error) => (log.push(`${name}.mapError ${String(error)}`), `${name}(${String(error)})`),
+          onEnd: (error) => void log.push(`${name}.onEnd ${String(error)}`),
+          around: (work) => (log.push(`${name}.around`), work()) as never,
+        });
+      }
+      return stream;
+    }
+
+    async function readAll(stream: AsyncIterable<number>, stopAfter = Infinity): Promise<{ got: number[]; error?: unknown }> {
+      const got: number[] = [];
+      try {
+        for await (const n of stream) if (got.push(n) >= stopAfter) break;
+      } catch (error) {
+        return { got, error };
+      }
+      return { got };
+    }
+
+    it("maps each message inside out, and ends every stage in order", async () => {
+      const log: string[] = [];
+      async function* source() {
+        yield 1;
+      }
+      expect(await readAll(threeWrappers(source(), log))).toEqual({ got: [4] });
+      expect(log).toEqual(["c.around", "b.around", "a.around", "a.map 1", "b.map 2", "c.map 3", "c.around", "b.around", "a.around", "a.onEnd undefined", "b.onEnd undefined", "c.onEnd undefined"]);
+    });
+
+    it("passes a source's failure through every mapError, each stage observing what it passes on", async () => {
+      const log: string[] = [];
+      async function* source(): AsyncGenerator<number> {
+        throw "boom";
+      }
+      expect(await readAll(threeWrappers(source(), log))).toEqual({ got: [], error: "c(b(a(boom)))" });
+      expect(log.filter((line) => !line.endsWith("around"))).toEqual([
+        "a.mapError boom", "a.onEnd a(boom)", "b.mapError a(boom)", "b.onEnd b(a(boom))", "c.mapError b(a(boom))", "c.onEnd c(b(a(boom)))",
+      ]);
+    });
+
+    it("a stage's failing map stops the source; the stages inside it end as stopped, it and the outer ones with the error", async () => {
+      const log: string[] = [];
+      let closed = false;
+      async function* source() {
+        try {
+          yield 1;
+          yield 2;
+        } finally {
+          closed = true;
+        }
+      }
+      const { got, error } = await readAll(threeWrappers(source(), log, 3));
+      expect(got).toEqual([4]);
+      expect(String(error)).toBe("c(b(Error: b failed on 3))");
+      expect(closed).toBe(true);
+      expect(log.filter((line) => line.includes("onEnd") || line.includes("mapError"))).toEqual([
+        "a.onEnd undefined", "b.mapError Error: b failed on 3", "b.onEnd b(Error: b failed on 3)", "c.mapError b(Error: b failed on 3)", "c.onEnd c(b(Error: b failed on 3))",
+      ]);
+    });
+
+    it("a reader that stops early closes the source, then ends every stage without an error", async () => {
+      const log: string[] = [];
+      let closed = false;
+      async function* source() {
+        try {
+          for (let n = 1; ; n++) yield n;
+        } finally {
+          closed = true;
+          log.push("source closed");
+        }
+      }
+      expect(await readAll(threeWrappers(source(), log), 2)).toEqual({ got: [4, 5] });
+      expect(closed).toBe(true);
+      expect(log.slice(-4)).toEqual(["source closed", "a.onEnd undefined", "b.onEnd undefined", "c.onEnd undefined"]);
+    });
+
+    it("pushed, the same: maps inside out, the attach inside every around, and the end through every stage", () => {
+      const log: string[] = [];
+      const { stream, queue } = liveStream(contextWith());
+      const wrapped = threeWrappers(stream, log, 3) as typeof stream;
+      expect(isPushCapable(wrapped)).toBe(true);
+      const { sink, got, ends } = recordingSink();
+      wrapped[attachSink](sink);
+      queue().push(1);
+      queue().push(2); // b fails on 3 (2 after a's map)
+      queue().push(5);
+      expect(got).toEqual([4]);
+      expect(ends).toEqual(["c(b(Error: b failed on 3))"]);
+      expect(log.filter((line) => !line.includes(".map "))).toEqual([
+        "c.around", "b.around", "a.around",
+        "a.onEnd undefined", "b.mapError Error: b failed on 3", "b.onEnd b(Error: b failed on 3)", "c.mapError b(Error: b failed on 3)", "c.onEnd c(b(Error: b failed on 3))",
+      ]);
+    });
+  });
 });

@@ -50,88 +50,162 @@ export interface StreamHooks<T, U> {
 /**
  * `messages` with the hooks applied, keeping the ability to be pushed: interceptors wrap
  * response streams with this instead of an async generator of their own, so that a stream that
- * could be pushed still can be after every interceptor has wrapped it. (Classes, not closures:
- * a live stream keeps its wrappers for hours, and prototype methods cost nothing per stream.)
+ * could be pushed still can be after every interceptor has wrapped it.
+ *
+ * Wrapping a wrapped stream adds a stage to it rather than a layer around it: however many
+ * interceptors wrap a stream, each message is mapped by one loop and read through one
+ * generator (or, pushed, one relay), and a live stream holds one wrapper for hours instead of
+ * one per interceptor. A wrapped stream is consumed by wrapping it again.
  */
 export function wrapStream<T, U = T>(messages: AsyncIterable<T>, hooks: StreamHooks<T, U>): AsyncIterable<U> {
-  return isPushCapable(messages) ? new PushableWrappedStream(messages, hooks) : new WrappedStream(messages, hooks);
+  const wrapped = messages instanceof WrappedStream;
+  const source: AsyncIterable<unknown> = wrapped ? messages.source : messages;
+  const stages: AnyHooks[] = wrapped ? [...messages.stages, hooks as AnyHooks] : [hooks as AnyHooks];
+  return (isPushCapable(source) ? new PushableWrappedStream(source, stages) : new WrappedStream(source, stages)) as AsyncIterable<U>;
 }
 
-class WrappedStream<T, U> implements AsyncIterable<U> {
+type AnyHooks = StreamHooks<unknown, unknown>;
+
+class WrappedStream implements AsyncIterable<unknown> {
   constructor(
-    protected readonly source: AsyncIterable<T>,
-    protected readonly hooks: StreamHooks<T, U>,
+    /** The stream the first stage wraps. */
+    readonly source: AsyncIterable<unknown>,
+    /** The hooks, innermost (the first wrapper) first. */
+    readonly stages: readonly AnyHooks[],
   ) {}
 
-  [Symbol.asyncIterator](): AsyncIterator<U> {
-    return pullThrough(this.source, this.hooks);
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return pullThrough(this.source, this.stages);
   }
 }
 
-class PushableWrappedStream<T, U> extends WrappedStream<T, U> implements PushCapable<U> {
-  [attachSink](sink: MessageSink<U>): PushControl {
-    const relay = new Relay(this.hooks, sink);
-    const source = this.source as PushCapable<T>;
-    const attach = () => source[attachSink](relay);
-    relay.control = this.hooks.around === undefined ? attach() : this.hooks.around(attach);
+class PushableWrappedStream extends WrappedStream implements PushCapable<unknown> {
+  [attachSink](sink: MessageSink<unknown>): PushControl {
+    const relay = new Relay(this.stages, sink);
+    const source = this.source as PushCapable<unknown>;
+    relay.control = aroundAll(this.stages, () => source[attachSink](relay))();
     return relay.control;
   }
 }
 
+/** `work` inside every stage's `around`, the outermost stage's outermost, as nested wrappers would run it. */
+function aroundAll<R>(stages: readonly AnyHooks[], work: () => R): () => R {
+  let run = work;
+  for (const stage of stages) {
+    const around = stage.around;
+    if (around === undefined) continue;
+    const inner = run;
+    run = () => around(inner);
+  }
+  return run;
+}
+
+/**
+ * Ends the stages as nested wrappers would end: a failure passes each stage's mapError from
+ * stage `from` outwards, each stage observing the error it passes on; the stages inside `from`
+ * (a stage's map failed) end as if their reader had stopped. Returns the error passed on.
+ */
+function endStages(stages: readonly AnyHooks[], error: unknown, from: number): unknown {
+  let passed = error;
+  for (let index = 0; index < stages.length; index++) {
+    const stage = stages[index] as AnyHooks;
+    if (index < from) {
+      stage.onEnd?.(undefined);
+      continue;
+    }
+    if (passed !== undefined && stage.mapError !== undefined) passed = stage.mapError(passed);
+    stage.onEnd?.(passed);
+  }
+  return passed;
+}
+
+/** What mapThrough returns when a stage's map throws; the stage and the error are in `mapFailure`, read at once. */
+const MAP_FAILED = Symbol("a stage's map failed");
+const mapFailure = { stage: 0, error: undefined as unknown };
+
+/** A message through every stage's map (no allocation per message: this runs for every message of every stream). */
+function mapThrough(stages: readonly AnyHooks[], message: unknown): unknown {
+  let value = message;
+  let index = 0;
+  try {
+    for (; index < stages.length; index++) {
+      const map = (stages[index] as AnyHooks).map;
+      if (map !== undefined) value = map(value);
+    }
+  } catch (error) {
+    mapFailure.stage = index;
+    mapFailure.error = error;
+    return MAP_FAILED;
+  }
+  return value;
+}
+
 /** What a pushed stream's wrapper hands on: each message mapped, the end with the error mapped and observed. */
-class Relay<T, U> implements MessageSink<T> {
+class Relay implements MessageSink<unknown> {
   control: PushControl | undefined;
   private ended = false;
 
   constructor(
-    private readonly hooks: StreamHooks<T, U>,
-    private readonly sink: MessageSink<U>,
+    private readonly stages: readonly AnyHooks[],
+    private readonly sink: MessageSink<unknown>,
   ) {}
 
-  next(message: T): boolean {
+  next(message: unknown): boolean {
     if (this.ended) return true;
-    let mapped: U;
-    try {
-      mapped = this.hooks.map === undefined ? (message as unknown as U) : this.hooks.map(message);
-    } catch (error) {
-      // The source does not know: stop it, then end the stream with the fault.
-      this.control?.cancel();
-      this.end(error);
-      return true;
-    }
-    return this.sink.next(mapped);
+    const mapped = mapThrough(this.stages, message);
+    if (mapped !== MAP_FAILED) return this.sink.next(mapped);
+    const { stage, error } = mapFailure;
+    // The source does not know: stop it, then end the stream with the fault.
+    this.control?.cancel();
+    this.finish(error, stage);
+    return true;
   }
 
   end(error: unknown): void {
+    this.finish(error, 0);
+  }
+
+  private finish(error: unknown, from: number): void {
     if (this.ended) return;
     this.ended = true;
-    const passed = error === undefined || this.hooks.mapError === undefined ? error : this.hooks.mapError(error);
-    this.hooks.onEnd?.(passed);
-    this.sink.end(passed);
+    this.sink.end(endStages(this.stages, error, from));
   }
 }
 
 /** Reading a wrapped stream: each message mapped, a failure mapped, the end observed; a reader that stops early closes the source. */
-async function* pullThrough<T, U>(messages: AsyncIterable<T>, hooks: StreamHooks<T, U>): AsyncGenerator<U> {
-  const iterator = messages[Symbol.asyncIterator]();
-  let failure: unknown;
-  let done = false;
+async function* pullThrough(source: AsyncIterable<unknown>, stages: readonly AnyHooks[]): AsyncGenerator<unknown> {
+  const iterator = source[Symbol.asyncIterator]();
+  const read = aroundAll(stages, () => iterator.next());
+  /** Whether the source is over (ended or failed): it needs no return(). */
+  let sourceDone = false;
+  let ended = false;
   try {
     for (;;) {
-      const result = await (hooks.around === undefined ? iterator.next() : hooks.around(() => iterator.next()));
+      let result: IteratorResult<unknown>;
+      try {
+        result = await read();
+      } catch (error) {
+        sourceDone = ended = true;
+        throw endStages(stages, error, 0);
+      }
       if (result.done) {
-        done = true;
+        sourceDone = true;
         return;
       }
-      yield hooks.map === undefined ? (result.value as unknown as U) : hooks.map(result.value);
+      const mapped = mapThrough(stages, result.value);
+      if (mapped === MAP_FAILED) {
+        const { stage, error } = mapFailure;
+        ended = true;
+        await iterator.return?.();
+        throw endStages(stages, error, stage);
+      }
+      yield mapped;
     }
-  } catch (error) {
-    failure = hooks.mapError === undefined ? error : hooks.mapError(error);
-    done = true;
-    throw failure;
   } finally {
-    if (!done) await iterator.return?.();
-    hooks.onEnd?.(failure);
+    if (!ended) {
+      if (!sourceDone) await iterator.return?.();
+      endStages(stages, undefined, 0);
+    }
   }
 }
 

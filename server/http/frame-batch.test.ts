@@ -1,0 +1,57 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { FLUSH_BYTES, flushFrames, writeFrame } from "./frame-batch.js";
+
+/** A real Writable that records each chunk it is handed, and holds them (never calls back) when `stalled`. */
+function recordingTarget(options: { highWaterMark?: number; stalled?: boolean } = {}) {
+  const chunks: Buffer[] = [];
+  const target = new Writable({
+    highWaterMark: options.highWaterMark ?? 64 * 1024,
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      if (!options.stalled) done();
+    },
+  });
+  return { target, chunks };
+}
+
+const frame = (byte: number, length = 10) => Buffer.alloc(length, byte);
+const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
+
+describe("frame batches", () => {
+  it("writes the frames of one burst as one chunk, in order, when the burst is over", async () => {
+    const { target, chunks } = recordingTarget();
+    for (let byte = 1; byte <= 3; byte++) expect(writeFrame(target, frame(byte))).toBe(true);
+    expect(chunks).toHaveLength(0);
+    await nextTick();
+    expect(chunks).toEqual([Buffer.concat([frame(1), frame(2), frame(3)])]);
+    writeFrame(target, frame(4));
+    await nextTick();
+    expect(chunks).toHaveLength(2);
+  });
+
+  it("writes at once when the pending frames reach FLUSH_BYTES", () => {
+    const { target, chunks } = recordingTarget();
+    writeFrame(target, frame(1, FLUSH_BYTES - 1));
+    expect(chunks).toHaveLength(0);
+    writeFrame(target, frame(2, 1));
+    expect(chunks.map((chunk) => chunk.length)).toEqual([FLUSH_BYTES]);
+  });
+
+  it("flushFrames hands over what is pending before the response is ended, and nothing after", async () => {
+    const { target, chunks } = recordingTarget();
+    writeFrame(target, frame(1));
+    flushFrames(target);
+    target.end(frame(9));
+    expect(chunks).toEqual([frame(1), frame(9)]);
+    writeFrame(target, frame(2)); // a write raced the end: dropped, not an error
+    await nextTick();
+    expect(chunks).toEqual([frame(1), frame(9)]);
+  });
+
+  it("says when the target is full, so that the writer waits for drain", () => {
+    const { target } = recordingTarget({ highWaterMark: 8, stalled: true });
+    expect(writeFrame(target, frame(1, FLUSH_BYTES))).toBe(false);
+    expect(writeFrame(target, frame(2))).toBe(false);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Stream messages written in one burst leave as one write.
+ *
+ * A server stream's handler often yields many messages at once (ListFeatures: a hundred in one
+ * turn of the event loop), and a live event reaches a subscriber in the hub's loop. Each
+ * `write` on a Node stream has a cost of its own (bookkeeping, and on HTTP/1.1 a chunk header
+ * and trailer); the frames of one burst are joined and written once, when the burst is over
+ * (the next tick), or at once when they reach `FLUSH_BYTES`. Whoever ends the response calls
+ * `flushFrames` first, so that nothing written is left behind.
+ */
+
+/** The response or HTTP/2 stream the frames go to. */
+export interface FrameTarget {
+  write(chunk: Buffer): boolean;
+  readonly writableNeedDrain: boolean;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+}
+
+/** Pending frames beyond this many bytes are written at once rather than at the end of the burst. */
+export const FLUSH_BYTES = 16 * 1024;
+
+const pending = Symbol("frames not yet written");
+
+interface PendingFrames {
+  frames: Buffer[];
+  bytes: number;
+}
+
+type WithPending = FrameTarget & { [pending]?: PendingFrames };
+
+/**
+ * Queues `frame` for the end of the burst. Returns false when the target is full: wait for its
+ * "drain" (the queued frames are written in any case).
+ */
+export function writeFrame(target: FrameTarget, frame: Buffer): boolean {
+  const holder = target as WithPending;
+  let batch = holder[pending];
+  if (batch === undefined) holder[pending] = batch = { frames: [], bytes: 0 };
+  if (batch.frames.length === 0) process.nextTick(flushFrames, target);
+  batch.frames.push(frame);
+  batch.bytes += frame.byteLength;
+  if (batch.bytes >= FLUSH_BYTES) return flushFrames(target);
+  return !target.writableNeedDrain;
+}
+
+/** Writes the queued frames now, as one chunk. Returns the write's answer (true if nothing was queued and the target is not full). */
+export function flushFrames(target: FrameTarget): boolean {
+  const batch = (target as WithPending)[pending];
+  if (batch === undefined || batch.frames.length === 0) return !target.writableNeedDrain;
+  const { frames, bytes } = batch;
+  batch.frames = [];
+  batch.bytes = 0;
+  // A response ended without a flush (a deadline, a reset) has no use for them.
+  if (target.writableEnded || target.destroyed) return false;
+  return target.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes));
+}
