@@ -9,7 +9,7 @@ import { timeDeliveries } from "./observability/time-deliveries.js";
 import { serveMetrics } from "./observability/metrics-endpoint.js";
 import { logRefusal, observeCalls } from "./observability/observe-calls.js";
 import { type Refusal, withConnectGetGuard } from "./http/connect-get-guard.js";
-import { type TransportInfo, transportInfo, transportInfoKey } from "./http/transport-info.js";
+import { connectionTransportInfo, type TransportInfo, transportInfoKey } from "./http/transport-info.js";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
@@ -263,17 +263,18 @@ export function createApp(options: AppOptions = {}): App {
   // HTTP/2 requests: the session is the connection (each request's socket is a proxy of its own).
   const transportOf = (request: NodeRequest) =>
     "stream" in request
-      ? transportInfo(request.httpVersion, request.stream.session?.socket, request.stream.session)
-      : transportInfo(request.httpVersion, request.socket, request.socket);
+      ? connectionTransportInfo(request.httpVersion, request.stream.session?.socket, request.stream.session)
+      : connectionTransportInfo(request.httpVersion, request.socket, request.socket);
   const connectHandler = connectNodeAdapter({
     routes,
     ...routerOptions,
     contextValues: (request) => contextValues(transportOf(request)),
     fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
   });
+  const procedures = new Set(served.flatMap((service) => service.methods.map((method) => `${service.typeName}/${method.name}`)));
   const logRefused = (refusal: Refusal) => {
     const { peer, httpVersion } = transportOf(refusal.request);
-    logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] });
+    logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] }, procedures);
   };
   // The HTTP layers around connect-node, from the inside out (each sees the request before the
   // layers it wraps): wire status fixes, trailers-only gRPC errors, the lean path for browsers' protocols (which

@@ -26,8 +26,15 @@ export function isPublic(service: string, method: string): boolean {
  * changed nothing. The identity is handed to handlers as a context value.
  */
 export function requireAuthentication(authenticate: Authenticate): Interceptor {
+  // Decided once per method, not on every call.
+  const publicMethods = new WeakMap<object, boolean>();
+  const isPublicMethod = (method: { parent: { typeName: string }; name: string }) => {
+    let answer = publicMethods.get(method);
+    if (answer === undefined) publicMethods.set(method, (answer = isPublic(method.parent.typeName, method.name)));
+    return answer;
+  };
   return (next) => async (request) => {
-    if (!isPublic(request.service.typeName, request.method.name)) {
+    if (!isPublicMethod(request.method)) {
       request.contextValues.set(identityKey, await authenticate(request.header.get("authorization")));
     }
     return next(request);

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
 import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
 import { createLightHeaders } from "./light-headers.js";
-import { type TransportInfo, transportInfo } from "./transport-info.js";
+import { connectionTransportInfo, type TransportInfo } from "./transport-info.js";
 import { createStallSweeper } from "./stall-sweeper.js";
 import { readOneEnvelope } from "./request-body.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
@@ -104,7 +104,7 @@ async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream
     signal: lifetime.signal,
     timeoutMs: lifetime.timeoutMs,
     requestHeader: headersOf(headers),
-    contextValues: options.contextValues?.(transportInfo("2.0", session?.socket, session)) ?? createContextValues(),
+    contextValues: options.contextValues?.(connectionTransportInfo("2.0", session?.socket, session)) ?? createContextValues(),
     input,
   });
   try {

@@ -145,6 +145,16 @@ describe("limits and bad input", () => {
     expect(metrics).toMatch(/^rpc_calls_total\{method="routeguide\.RouteGuide\/GetFeature",protocol="connect",code="INVALID_ARGUMENT"\} [1-9]/m);
   });
 
+  it("refused calls to made-up paths are counted under one label, not one each (metrics memory stays bounded)", async () => {
+    for (let i = 0; i < 20; i++) {
+      const refused = await fetch(`${server.url}/made.Up/Path${i}?connect=v1&encoding=proto&base64=1&message=a%3Db%3Dc`);
+      expect(refused.status).toBe(400);
+    }
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).not.toContain("made.Up");
+    expect(metrics).toMatch(/^rpc_calls_total\{method="\[unknown\]",protocol="connect",code="INVALID_ARGUMENT"\} 20$/m);
+  });
+
   describe("HTTP/2: a request over the limit gets RESOURCE_EXHAUSTED, then a reset, even while the client keeps sending", () => {
     let stockServer: TestServer;
     beforeAll(async () => (stockServer = await startTestServer({ maxMessageBytes: 64 * 1024, grpcFastPath: false, webLeanPath: false })));

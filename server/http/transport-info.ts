@@ -17,6 +17,23 @@ export interface TransportInfo {
 
 export const transportInfoKey = createContextKey<TransportInfo | undefined>(undefined, { description: "HTTP details" });
 
+const byConnection = new WeakMap<object, TransportInfo>();
+
+/**
+ * The transport details of a call, made once per connection: every call on a connection shares
+ * them (a keep-alive connection or an HTTP/2 session carries thousands of calls).
+ */
+export function connectionTransportInfo(
+  httpVersion: string,
+  socket: { remoteAddress?: string; remotePort?: number } | undefined,
+  connection: object | undefined,
+): TransportInfo {
+  if (connection === undefined) return transportInfo(httpVersion, socket, connection);
+  let info = byConnection.get(connection);
+  if (info === undefined || info.httpVersion !== httpVersion) byConnection.set(connection, (info = transportInfo(httpVersion, socket, connection)));
+  return info;
+}
+
 /**
  * Reads the socket's address fields one by one: they are getters, so spreading the socket
  * (or the HTTP/2 compatibility layer's proxy of it) copies none of them.

@@ -56,19 +56,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
-  // prom-client hashes the label object on every update; the children are looked up once per label set.
-  const callCounters = new Map<string, ReturnType<typeof calls.labels>>();
-  const durations = new Map<string, ReturnType<typeof duration.labels>>();
+  // prom-client hashes the label object on every update; the children are looked up once per
+  // label set, by method and protocol without building a key string per call.
+  interface CallSeries {
+    duration: ReturnType<typeof duration.labels>;
+    counters: Map<string, ReturnType<typeof calls.labels>>;
+  }
+  const series = new Map<string, Map<string, CallSeries>>();
   return {
     registry,
     recordCall({ method, protocol, code }, seconds) {
-      const key = `${method}|${protocol}`;
-      let counter = callCounters.get(`${key}|${code}`);
-      if (counter === undefined) callCounters.set(`${key}|${code}`, (counter = calls.labels(method, protocol, code)));
+      let byProtocol = series.get(method);
+      if (byProtocol === undefined) series.set(method, (byProtocol = new Map()));
+      let entry = byProtocol.get(protocol);
+      if (entry === undefined) byProtocol.set(protocol, (entry = { duration: duration.labels(method, protocol), counters: new Map() }));
+      let counter = entry.counters.get(code);
+      if (counter === undefined) entry.counters.set(code, (counter = calls.labels(method, protocol, code)));
       counter.inc();
-      let histogram = durations.get(key);
-      if (histogram === undefined) durations.set(key, (histogram = duration.labels(method, protocol)));
-      histogram.observe(seconds);
+      entry.duration.observe(seconds);
     },
     streamOpened: (method) => openStreams.inc({ method }),
     streamClosed: (method) => openStreams.dec({ method }),

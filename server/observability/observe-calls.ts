@@ -29,9 +29,15 @@ const REQUEST_ID = /^[\x20-\x7e]{1,128}$/;
  */
 export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
   let sequence = 0;
+  const methodNames = new WeakMap<object, string>();
+  const methodName = (request: { service: { typeName: string }; method: { name: string } }) => {
+    let name = methodNames.get(request.method);
+    if (name === undefined) methodNames.set(request.method, (name = `${request.service.typeName}/${request.method.name}`));
+    return name;
+  };
   return (next) => async (request) => {
     const started = performance.now();
-    const method = `${request.service.typeName}/${request.method.name}`;
+    const method = methodName(request);
     const contentType = request.header.get("content-type") ?? "";
     const protocol = contentType.startsWith("application/grpc-web") ? "grpc-web" : contentType.startsWith("application/grpc") ? "grpc" : "connect";
     const transport = request.contextValues.get(transportInfoKey);
@@ -45,7 +51,7 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
       const code = error === undefined ? "OK" : grpcCodeName(error.code);
       const seconds = (performance.now() - started) / 1000;
       metrics.recordCall({ method, protocol, code }, seconds);
-      const fields = {
+      const fields: Record<string, unknown> = {
         method,
         protocol,
         httpVersion: transport?.httpVersion,
@@ -54,10 +60,10 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
         peer: transport?.peer,
         userAgent: clip(request.header.get("x-user-agent") ?? request.header.get("user-agent") ?? undefined, MAX_LOGGED_VALUE),
         requestId,
-        ...(traceId === undefined ? {} : { traceId }),
-        metadata: callerMetadata(request.header),
-        ...(error === undefined ? {} : { error: clip(error.rawMessage, MAX_LOGGED_ERROR) }),
       };
+      if (traceId !== undefined) fields.traceId = traceId;
+      fields.metadata = callerMetadata(request.header);
+      if (error !== undefined) fields.error = clip(error.rawMessage, MAX_LOGGED_ERROR);
       const serverFault = error?.code === Code.Internal;
       (serverFault ? logger.error : logger.info)("call", fields);
     };
@@ -99,16 +105,23 @@ function clip(text: string | undefined, max: number): string | undefined {
   return `${text.slice(0, max)}…[${text.length - max} more characters]`;
 }
 
+/** The metrics' method label for a refused call to a path the server does not serve. */
+export const UNKNOWN_METHOD = "[unknown]";
+
 /**
  * Logs and counts a call refused below the interceptors (by the HTTP layer), in the same
  * shape as the line observeCalls writes, so that every call the server answers is accounted.
+ * The method comes from the request's path: unless it is one of `procedures`, it is counted
+ * as UNKNOWN_METHOD, so that made-up paths cannot add label sets (memory) without end.
  */
 export function logRefusal(
   logger: Logger,
   metrics: Metrics,
   refusal: { method: string; protocol: string; code: string; message: string; httpVersion: string; peer: string; userAgent?: string },
+  procedures: ReadonlySet<string>,
 ): void {
-  metrics.recordCall({ method: refusal.method, protocol: refusal.protocol, code: refusal.code }, 0);
+  const method = procedures.has(refusal.method) ? refusal.method : UNKNOWN_METHOD;
+  metrics.recordCall({ method, protocol: refusal.protocol, code: refusal.code }, 0);
   logger.info("call", {
     method: clip(refusal.method, 128),
     protocol: refusal.protocol,
