@@ -17,6 +17,7 @@ import { openStorage } from "../server/storage/open-storage.js";
 import { createTestDatabase, createTestRedisPrefix, TEST_REDIS_URL, type TestDatabase } from "../server/test-support/test-services.js";
 import { seedUsers } from "../server/users/seed-users.js";
 import { type PinnedProcess, spawnPinned } from "./lib/pinned-process.js";
+import { startNodeFlags } from "../scripts/start-flags.js";
 import { browserStreamTable, measureBrowserStream } from "./workloads/browser-stream.js";
 import { fanoutTable, measureFanout } from "./workloads/fanout.js";
 import { idleMemoryTable, measureIdleMemory } from "./workloads/idle-memory.js";
@@ -114,6 +115,8 @@ function startProject(databaseUrl: string, extraEnv: Record<string, string> = {}
     name: "project",
     cpu: serverCpu,
     script: compiledMain(),
+    // As npm start runs it.
+    nodeArgs: startNodeFlags(root),
     // Per-client limits lifted, as behind a proxy (one client address, 1,000 streams per connection):
     // the figures are the server's capacity, not its abuse limits.
     // No SIGTERM delay: nothing routes around a benchmark server, and it should stop at once.

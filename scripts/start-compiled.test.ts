@@ -8,6 +8,8 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, expect, it } from "vitest";
 import { PointSchema, RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { spawnServer } from "../server/test-support/server-process.js";
+import { readFileSync } from "node:fs";
+import { startNodeFlags } from "./start-flags.js";
 
 const run = promisify(execFile);
 const root = new URL("..", import.meta.url).pathname;
@@ -15,10 +17,10 @@ const root = new URL("..", import.meta.url).pathname;
 const out = mkdtempSync(join(root, ".build-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-// `npm start` runs `node build/server/main.js`: compiled JavaScript, no TypeScript transform.
+// `npm start` runs `node [flags] build/server/main.js`: compiled JavaScript, no TypeScript transform.
 it("the compiled server (npm run build:server) starts with plain node, serves, and stops on SIGTERM", async () => {
   await run(join(root, "node_modules/.bin/tsc"), ["-p", join(root, "tsconfig.build.json"), "--outDir", out], { cwd: root });
-  const server = await spawnServer({ DATABASE_URL: "sqlite::memory:", LOG_LEVEL: "info" }, { script: join(out, "server/main.js"), nodeArgs: ["--enable-source-maps"] });
+  const server = await spawnServer({ DATABASE_URL: "sqlite::memory:", LOG_LEVEL: "info" }, { script: join(out, "server/main.js"), nodeArgs: startNodeFlags(root) });
   let exitCode: number | null | undefined;
   try {
     expect(server.child.spawnargs).not.toContain("tsx");
@@ -33,3 +35,10 @@ it("the compiled server (npm run build:server) starts with plain node, serves, a
   }
   expect(exitCode).toBe(0);
 }, 90_000);
+
+it("the Dockerfile starts the server as npm start does, with the same Node flags", () => {
+  const command = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"));
+  expect(JSON.parse(command?.[1] ?? "[]")).toEqual(["node", ...startNodeFlags(root), "build/server/main.js"]);
+  // The young generation's cap (see README, "Memory"): without it, V8 grows it to tens of MiB under a burst of connections.
+  expect(startNodeFlags(root)).toContain("--max-semi-space-size=8");
+});

@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, type ConnectRouter, type ConnectRouterOptions, createContextValues } from "@connectrpc/connect";
+import { Code, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import type { Tracer } from "@opentelemetry/api";
@@ -10,6 +10,7 @@ import { serveMetrics } from "./observability/metrics-endpoint.js";
 import { logRefusal, observeCalls } from "./observability/observe-calls.js";
 import { type Refusal, withConnectGetGuard } from "./http/connect-get-guard.js";
 import { connectionTransportInfo, type TransportInfo, transportInfoKey } from "./http/transport-info.js";
+import { createCallValues } from "./http/call-values.js";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
@@ -259,7 +260,7 @@ export function createApp(options: AppOptions = {}): App {
     register(ServerReflectionV1Alpha, reflection.v1alpha);
   }
 
-  const contextValues = (info: TransportInfo) => createContextValues().set(transportInfoKey, info);
+  const contextValues = (info: TransportInfo) => createCallValues().set(transportInfoKey, info);
   // HTTP/2 requests: the session is the connection (each request's socket is a proxy of its own).
   const transportOf = (request: NodeRequest) =>
     "stream" in request

@@ -6,7 +6,7 @@ export interface CallLifetimeOptions {
   /** Aborts the call when the server begins to shut down. */
   shutdownSignal: AbortSignal | undefined;
   /** Emits "close" when the client has gone (an HTTP/2 stream, or an HTTP response). */
-  connection: { once(event: "close", listener: () => void): unknown; removeListener(event: "close", listener: () => void): unknown };
+  connection: { on(event: "close", listener: () => void): unknown; removeListener(event: "close", listener: () => void): unknown };
   /** Answers the call when its deadline passes: DEADLINE_EXCEEDED goes out at once, whatever the handler is doing. */
   onDeadline(error: ConnectError): void;
 }
@@ -20,36 +20,82 @@ export interface CallLifetime {
   release(): void;
 }
 
-/** The signal and deadline of one call on a lean path. */
+/**
+ * The signal and deadline of one call on a lean path. (A class, and one shutdown listener for
+ * all calls: a live stream keeps its lifetime for hours, and a closure each for the deadline,
+ * the shutdown and the release, and a listener on the shared shutdown signal, add up over
+ * tens of thousands of them.)
+ */
 export function createCallLifetime(options: CallLifetimeOptions): CallLifetime {
-  const { timeoutMs, shutdownSignal, connection } = options;
-  const controller = new AbortController();
-  const abort = (reason: ConnectError) => {
-    if (!controller.signal.aborted) controller.abort(reason);
-  };
-  const onShutdown = () => abort(ConnectError.from(shutdownSignal?.reason, Code.Unavailable));
-  const onClose = () => abort(new ConnectError("operation was canceled", Code.Canceled));
-  // Whole milliseconds, as connect-node keeps its deadline (a Date): a grpc-timeout in micro- or
-  // nanoseconds (Go clients send "u") must not reach handlers as a fraction from timeoutMs().
-  const deadlineAt = timeoutMs === undefined ? undefined : Math.trunc(Date.now() + timeoutMs);
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          const error = new ConnectError("the operation timed out", Code.DeadlineExceeded);
-          abort(error);
-          options.onDeadline(error);
-        }, timeoutMs);
-  shutdownSignal?.addEventListener("abort", onShutdown);
-  if (shutdownSignal?.aborted) onShutdown();
-  connection.once("close", onClose);
-  return {
-    signal: controller.signal,
-    timeoutMs: () => (deadlineAt === undefined ? undefined : deadlineAt - Date.now()),
-    release() {
-      clearTimeout(timer);
-      shutdownSignal?.removeEventListener("abort", onShutdown);
-      connection.removeListener("close", onClose);
-    },
-  };
+  return new Lifetime(options);
+}
+
+const noDeadline = () => undefined;
+
+class Lifetime implements CallLifetime {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly connection: CallLifetimeOptions["connection"];
+  private readonly shutdownCalls: Set<Lifetime> | undefined;
+  readonly timeoutMs: () => number | undefined;
+
+  constructor(options: CallLifetimeOptions) {
+    const { timeoutMs, shutdownSignal, connection } = options;
+    this.connection = connection;
+    if (timeoutMs === undefined) {
+      this.timeoutMs = noDeadline;
+    } else {
+      // Whole milliseconds, as connect-node keeps its deadline (a Date): a grpc-timeout in micro- or
+      // nanoseconds (Go clients send "u") must not reach handlers as a fraction from timeoutMs().
+      const deadlineAt = Math.trunc(Date.now() + timeoutMs);
+      this.timeoutMs = () => deadlineAt - Date.now();
+      this.timer = setTimeout(() => {
+        const error = new ConnectError("the operation timed out", Code.DeadlineExceeded);
+        this.abort(error);
+        options.onDeadline(error);
+      }, timeoutMs);
+    }
+    if (shutdownSignal !== undefined) {
+      this.shutdownCalls = callsUntil(shutdownSignal);
+      if (shutdownSignal.aborted) this.shutDown(shutdownSignal);
+      else this.shutdownCalls.add(this);
+    }
+    connection.on("close", this.onClose); // "close" comes once; `once` would add a wrapper per call
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  release(): void {
+    clearTimeout(this.timer);
+    this.shutdownCalls?.delete(this);
+    this.connection.removeListener("close", this.onClose);
+  }
+
+  shutDown(shutdownSignal: AbortSignal): void {
+    this.abort(ConnectError.from(shutdownSignal.reason, Code.Unavailable));
+  }
+
+  private readonly onClose = () => this.abort(new ConnectError("operation was canceled", Code.Canceled));
+
+  private abort(reason: ConnectError): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+}
+
+/** The calls to abort when `shutdownSignal` aborts, with one listener for all of them. */
+const shutdownRegistry = new WeakMap<AbortSignal, Set<Lifetime>>();
+
+function callsUntil(shutdownSignal: AbortSignal): Set<Lifetime> {
+  let calls = shutdownRegistry.get(shutdownSignal);
+  if (calls === undefined) {
+    const live = new Set<Lifetime>();
+    calls = live;
+    shutdownRegistry.set(shutdownSignal, live);
+    shutdownSignal.addEventListener("abort", () => {
+      for (const call of [...live]) call.shutDown(shutdownSignal);
+    }, { once: true });
+  }
+  return calls;
 }

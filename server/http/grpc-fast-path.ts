@@ -1,4 +1,5 @@
-import { Code, ConnectError, type ConnectRouter, type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { createCallValues } from "./call-values.js";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { envelope } from "../lib/envelope.js";
@@ -69,7 +70,14 @@ export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
       } catch (parseError) {
         return sendStatus(stream, parseError as ConnectError);
       }
-      void serve(route, message, stream, headers, options);
+      // What the call needs of the request's headers, taken now: a live stream lasts for hours,
+      // and Node's header object (a dictionary) would be held for as long.
+      const head: RequestHead = {
+        timeout: headers["grpc-timeout"] as string | undefined,
+        url: `http://${headers[":authority"]}${headers[":path"]}`,
+        header: headersOf(headers),
+      };
+      void serve(route, message, stream, head, options);
     });
     return true;
   };
@@ -86,9 +94,16 @@ type Tracked = ServerHttp2Stream & { [statusSent]?: true };
 
 function ignoreError(): void {}
 
+/** The parts of the request's headers a call uses. */
+interface RequestHead {
+  timeout: string | undefined;
+  url: string;
+  header: Headers;
+}
+
 /** One call, from the decoded request to the final status; every exit ends the stream. */
-async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: GrpcFastPathOptions): Promise<void> {
-  const timeout = parseTimeout((headers["grpc-timeout"] as string | undefined) ?? null, Number.MAX_SAFE_INTEGER);
+async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream, head: RequestHead, options: GrpcFastPathOptions): Promise<void> {
+  const timeout = parseTimeout(head.timeout ?? null, Number.MAX_SAFE_INTEGER);
   if (timeout.error) return sendStatus(stream, timeout.error);
   const lifetime = createCallLifetime({
     timeoutMs: timeout.timeoutMs,
@@ -100,11 +115,11 @@ async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream
   const { context, response } = startCall(route, {
     protocolName: "grpc",
     requestMethod: "POST",
-    url: `http://${headers[":authority"]}${headers[":path"]}`,
+    url: head.url,
     signal: lifetime.signal,
     timeoutMs: lifetime.timeoutMs,
-    requestHeader: headersOf(headers),
-    contextValues: options.contextValues?.(connectionTransportInfo("2.0", session?.socket, session)) ?? createContextValues(),
+    requestHeader: head.header,
+    contextValues: options.contextValues?.(connectionTransportInfo("2.0", session?.socket, session)) ?? createCallValues(),
     input,
   });
   try {

@@ -12,27 +12,41 @@ import { wrapStream } from "../lib/push-stream.js";
  */
 export function hideInternalErrors(report: (error: unknown, procedure: string) => void): Interceptor {
   return (next) => async (request) => {
-    const procedure = `${request.service.typeName}/${request.method.name}`;
-    const sanitize = (error: unknown): ConnectError => {
-      if (error instanceof ConnectError) {
-        // connect-node reports a malformed message in a request stream as INTERNAL; it is the caller's.
-        if (error.code === Code.Internal && isClientMistake(error.rawMessage)) {
-          const corrected = new ConnectError(error.rawMessage, Code.InvalidArgument, error.metadata, undefined, error.cause);
-          corrected.details.push(...error.details);
-          return corrected;
-        }
-        return error;
-      }
-      if (request.signal.aborted) return ConnectError.from(request.signal.reason, Code.Canceled);
-      report(error, procedure);
-      return new ConnectError("internal server error", Code.Internal, undefined, undefined, error);
-    };
     try {
       const response = await next(request);
       if (!response.stream) return response;
-      return { ...response, message: wrapStream(response.message, { mapError: sanitize }) };
+      return { ...response, message: wrapStream(response.message, new StreamFaults(request, report)) };
     } catch (error) {
-      throw sanitize(error);
+      throw sanitize(error, request, report);
     }
   };
+}
+
+type Call = Parameters<Parameters<Interceptor>[0]>[0];
+
+/** A stream's hooks (mapError), as an object rather than a closure: a live stream keeps it for hours. */
+class StreamFaults {
+  constructor(
+    private readonly request: Call,
+    private readonly report: (error: unknown, procedure: string) => void,
+  ) {}
+
+  mapError(error: unknown): ConnectError {
+    return sanitize(error, this.request, this.report);
+  }
+}
+
+function sanitize(error: unknown, request: Call, report: (error: unknown, procedure: string) => void): ConnectError {
+  if (error instanceof ConnectError) {
+    // connect-node reports a malformed message in a request stream as INTERNAL; it is the caller's.
+    if (error.code === Code.Internal && isClientMistake(error.rawMessage)) {
+      const corrected = new ConnectError(error.rawMessage, Code.InvalidArgument, error.metadata, undefined, error.cause);
+      corrected.details.push(...error.details);
+      return corrected;
+    }
+    return error;
+  }
+  if (request.signal.aborted) return ConnectError.from(request.signal.reason, Code.Canceled);
+  report(error, `${request.service.typeName}/${request.method.name}`);
+  return new ConnectError("internal server error", Code.Internal, undefined, undefined, error);
 }

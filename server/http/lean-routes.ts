@@ -12,7 +12,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
-import { createLightHeaders } from "./light-headers.js";
+import { createLightHeaders, lightHeadersOf } from "./light-headers.js";
 import { wrapStream } from "../lib/push-stream.js";
 import { envelope } from "../lib/envelope.js";
 
@@ -156,14 +156,18 @@ export function startCall(route: LeanRoute, setup: CallSetup): { context: Handle
 
 /** Request headers as a Headers, from Node's header object (pseudo-headers left out). */
 export function headersOf(headers: Record<string, string | string[] | undefined>): Headers {
-  const header = createLightHeaders();
+  let count = 0;
+  for (const name in headers) if (!name.startsWith(":") && headers[name] !== undefined) count++;
+  // Filled at its final size (see light-headers.ts); Node's names are lower-case and unique.
+  const fields = new Array<string>(2 * count);
+  let at = 0;
   for (const name in headers) {
     const value = headers[name];
     if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) header.append(name, item);
-    else header.set(name, value);
+    fields[at++] = name;
+    fields[at++] = Array.isArray(value) ? value.join(", ") : value;
   }
-  return header;
+  return lightHeadersOf(fields);
 }
 
 async function* singleMessage(input: unknown): AsyncGenerator<unknown> {

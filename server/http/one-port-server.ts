@@ -150,13 +150,16 @@ function closeIdleSessions(server: http2.Http2Server, firstStreamMs: number, idl
   server.on("session", (session) => {
     let open = 0;
     let timer: NodeJS.Timeout | undefined = setTimeout(() => session.close(), firstStreamMs);
+    // One listener function per session, shared by its streams: a session holds thousands of
+    // long-lived streams, and a closure (and a once-wrapper) each would add up.
+    const onStreamClose = () => {
+      if (--open === 0 && !session.closed && !session.destroyed) timer = setTimeout(() => session.close(), idleMs);
+    };
     session.on("stream", (stream) => {
       open++;
       clearTimeout(timer);
       timer = undefined;
-      stream.once("close", () => {
-        if (--open === 0 && !session.closed && !session.destroyed) timer = setTimeout(() => session.close(), idleMs);
-      });
+      stream.on("close", onStreamClose); // "close" comes once
     });
     session.once("close", () => clearTimeout(timer));
   });

@@ -1,4 +1,5 @@
-import { Code, ConnectError, type ConnectRouter, type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { createCallValues } from "./call-values.js";
 import { type Compression, compressionNegotiate, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
@@ -203,7 +204,7 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
     signal: lifetime.signal,
     timeoutMs: lifetime.timeoutMs,
     requestHeader: headersOf(call.request.headers),
-    contextValues: options.contextValues?.(call.request) ?? createContextValues(),
+    contextValues: options.contextValues?.(call.request) ?? createCallValues(),
     input,
   });
   try {

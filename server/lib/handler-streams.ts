@@ -30,11 +30,17 @@ class LiveStream<T> implements PushCapable<T> {
   }
 }
 
-/** A live stream delivered by push: the queue hands each value to the transport's sink. */
+/**
+ * A live stream delivered by push: the queue hands each value to the transport's sink. It is
+ * its own abort listener (handleEvent) and holds its sources' cleanup in a field: no closures
+ * per stream.
+ */
 class PushedLiveStream<T> implements MessageSink<T>, PushControl {
   private readonly queue = createAsyncQueue<T>();
-  private readonly sources = holdSources();
   private readonly control: { resume(): void; detach(): void };
+  /** The sources' cleanup, until it has run. */
+  private cleanup: (() => void) | undefined;
+  private released = false;
 
   constructor(
     private readonly context: HandlerContext,
@@ -42,20 +48,23 @@ class PushedLiveStream<T> implements MessageSink<T>, PushControl {
     private readonly sink: MessageSink<T>,
   ) {
     this.control = this.queue.attach(this);
-    context.signal.addEventListener("abort", this.stop);
+    context.signal.addEventListener("abort", this);
     try {
-      this.sources.hold(start(this.queue));
+      const cleanup = start(this.queue);
+      // The stream may have ended before start returned: then the cleanup runs at once.
+      if (this.released) cleanup();
+      else this.cleanup = cleanup;
     } catch (error) {
       this.queue.fail(error);
     }
-    if (context.signal.aborted) this.stop();
+    if (context.signal.aborted) this.handleEvent();
   }
 
   /** Cancellation (deadline, client gone, shutdown): the stream ends with its reason, and the sources are released at once. */
-  private readonly stop = () => {
+  handleEvent(): void {
     this.queue.fail(cancellationOf(this.context));
-    this.sources.release();
-  };
+    this.release();
+  }
 
   next(value: T): boolean {
     return this.sink.next(value);
@@ -76,8 +85,15 @@ class PushedLiveStream<T> implements MessageSink<T>, PushControl {
   }
 
   private finish(): void {
-    this.context.signal.removeEventListener("abort", this.stop);
-    this.sources.release();
+    this.context.signal.removeEventListener("abort", this);
+    this.release();
+  }
+
+  private release(): void {
+    this.released = true;
+    const cleanup = this.cleanup;
+    this.cleanup = undefined;
+    cleanup?.();
   }
 }
 

@@ -25,21 +25,32 @@ export function limitStreamsPerConnection(max: number): Interceptor {
       throw tooMany(`this connection already has ${count} open streams, the most allowed; close one or open another connection`, 1_000);
     }
     open.set(connection, count + 1);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const left = (open.get(connection) ?? 1) - 1;
-      if (left === 0) open.delete(connection);
-      else open.set(connection, left);
-    };
+    const slot = new StreamSlot(open, connection);
     try {
       const response = await call();
-      if (!response.stream) return (release(), response);
-      return { ...response, message: wrapStream(response.message, { onEnd: release }) };
+      if (!response.stream) return (slot.onEnd(), response);
+      return { ...response, message: wrapStream(response.message, slot) };
     } catch (error) {
-      release();
+      slot.onEnd();
       throw error;
     }
+  }
+}
+
+/** One open stream's place in its connection's count, given back once; the stream's hooks (onEnd). */
+class StreamSlot {
+  private released = false;
+
+  constructor(
+    private readonly open: WeakMap<object, number>,
+    private readonly connection: object,
+  ) {}
+
+  onEnd(): void {
+    if (this.released) return;
+    this.released = true;
+    const left = (this.open.get(this.connection) ?? 1) - 1;
+    if (left === 0) this.open.delete(this.connection);
+    else this.open.set(this.connection, left);
   }
 }

@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { transportInfoKey } from "../http/transport-info.js";
 import { traceIdKey } from "./trace-calls.js";
 import { grpcCodeName } from "../lib/code-names.js";
@@ -40,48 +40,71 @@ export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
     const method = methodName(request);
     const contentType = request.header.get("content-type") ?? "";
     const protocol = contentType.startsWith("application/grpc-web") ? "grpc-web" : contentType.startsWith("application/grpc") ? "grpc" : "connect";
-    const transport = request.contextValues.get(transportInfoKey);
     const callerId = request.header.get("x-request-id");
     const requestId = callerId !== null && REQUEST_ID.test(callerId) ? callerId : `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
-    // Set by traceCalls (outside this interceptor) when tracing is on.
-    const traceId = request.contextValues.get(traceIdKey);
-
-    const finish = (reason: unknown) => {
-      const error = reason === undefined ? undefined : ConnectError.from(reason);
-      const code = error === undefined ? "OK" : grpcCodeName(error.code);
-      const seconds = (performance.now() - started) / 1000;
-      metrics.recordCall({ method, protocol, code }, seconds);
-      const fields: Record<string, unknown> = {
-        method,
-        protocol,
-        httpVersion: transport?.httpVersion,
-        code,
-        durationMs: Math.round(seconds * 10_000) / 10,
-        peer: transport?.peer,
-        userAgent: clip(request.header.get("x-user-agent") ?? request.header.get("user-agent") ?? undefined, MAX_LOGGED_VALUE),
-        requestId,
-      };
-      if (traceId !== undefined) fields.traceId = traceId;
-      fields.metadata = callerMetadata(request.header);
-      if (error !== undefined) fields.error = clip(error.rawMessage, MAX_LOGGED_ERROR);
-      const serverFault = error?.code === Code.Internal;
-      (serverFault ? logger.error : logger.info)("call", fields);
-    };
-
+    const call = new ObservedCall(logger, metrics, request.header, request.contextValues, started, method, protocol, requestId);
     try {
       const response = await next(request);
       response.header.set("x-request-id", requestId);
       if (!response.stream) {
-        finish(undefined);
+        call.finish(undefined);
         return response;
       }
       metrics.streamOpened(method);
-      return { ...response, message: wrapStream(response.message, { onEnd: (error) => (metrics.streamClosed(method), finish(error)) }) };
+      return { ...response, message: wrapStream(response.message, call) };
     } catch (error) {
-      finish(error);
+      call.finish(error);
       throw error;
     }
   };
+}
+
+/**
+ * One call's log line and metrics sample, written when it ends; for a stream, its hooks
+ * (onEnd). An object rather than closures: a live stream keeps it for hours.
+ */
+class ObservedCall {
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly header: Headers,
+    private readonly values: ContextValues,
+    private readonly started: number,
+    private readonly method: string,
+    private readonly protocol: string,
+    private readonly requestId: string,
+  ) {}
+
+  onEnd(error: unknown): void {
+    this.metrics.streamClosed(this.method);
+    this.finish(error);
+  }
+
+  finish(reason: unknown): void {
+    const { method, protocol, header } = this;
+    const error = reason === undefined ? undefined : ConnectError.from(reason);
+    const code = error === undefined ? "OK" : grpcCodeName(error.code);
+    const seconds = (performance.now() - this.started) / 1000;
+    this.metrics.recordCall({ method, protocol, code }, seconds);
+    const transport = this.values.get(transportInfoKey);
+    // Set by traceCalls (outside this interceptor) when tracing is on.
+    const traceId = this.values.get(traceIdKey);
+    const fields: Record<string, unknown> = {
+      method,
+      protocol,
+      httpVersion: transport?.httpVersion,
+      code,
+      durationMs: Math.round(seconds * 10_000) / 10,
+      peer: transport?.peer,
+      userAgent: clip(header.get("x-user-agent") ?? header.get("user-agent") ?? undefined, MAX_LOGGED_VALUE),
+      requestId: this.requestId,
+    };
+    if (traceId !== undefined) fields.traceId = traceId;
+    fields.metadata = callerMetadata(header);
+    if (error !== undefined) fields.error = clip(error.rawMessage, MAX_LOGGED_ERROR);
+    const serverFault = error?.code === Code.Internal;
+    (serverFault ? this.logger.error : this.logger.info)("call", fields);
+  }
 }
 
 function callerMetadata(headers: Headers): Record<string, string> {
