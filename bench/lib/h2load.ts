@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -46,7 +46,7 @@ export async function h2load(options: H2loadOptions): Promise<H2loadResult> {
     options.url,
   ];
   const [command, ...rest] = options.cpu === undefined ? ["h2load", ...args] : ["taskset", "-c", String(options.cpu), "h2load", ...args];
-  const { stdout } = await run(command as string, rest, { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(command as string, rest, { maxBuffer: 16 * 1024 * 1024 }).finally(() => rmSync(bodyFile, { force: true }));
   const rate = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(stdout);
   const errored = /requests: .* (\d+) errored/.exec(stdout);
   const statuses = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 
 export interface PinnedProcess {
   name: string;
@@ -35,15 +35,17 @@ export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedPr
   const log = openSync(options.logFile, "w");
   const child: ChildProcess = spawn(command as string, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", log, log] });
   closeSync(log);
-  const output = () => readFileSync(options.logFile, "utf8").slice(0, 10_000);
+  // The start of the log only: a busy server logs gigabytes, more than a string can hold.
+  const output = () => head(options.logFile, 10_000);
   const port = await new Promise<number>((resolve, reject) => {
     const deadline = Date.now() + 30_000;
+    const onExit = (code: number | null) => (clearInterval(poll), reject(new Error(`${options.name} exited with ${code}:\n${output()}`)));
     const poll = setInterval(() => {
       const match = /listening on (?:http:\/\/[^:\s]+:)?(\d+)/.exec(output());
-      if (match) (clearInterval(poll), resolve(Number(match[1])));
+      if (match) (clearInterval(poll), child.off("exit", onExit), resolve(Number(match[1])));
       else if (Date.now() > deadline) (clearInterval(poll), child.kill("SIGKILL"), reject(new Error(`${options.name} did not start:\n${output()}`)));
     }, 50);
-    child.once("exit", (code) => (clearInterval(poll), reject(new Error(`${options.name} exited with ${code}:\n${output()}`))));
+    child.once("exit", onExit);
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
@@ -63,4 +65,14 @@ export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedPr
       clearTimeout(timer);
     },
   };
+}
+
+function head(path: string, bytes: number): string {
+  const file = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.toString("utf8", 0, readSync(file, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(file);
+  }
 }
