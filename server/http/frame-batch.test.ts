@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { FLUSH_BYTES, flushFrames, writeFrame } from "./frame-batch.js";
+import { FLUSH_BYTES, flushFrames, joinPending, writeFrame } from "./frame-batch.js";
 
 /** A real Writable that records each chunk it is handed, and holds them (never calls back) when `stalled`. */
 function recordingTarget(options: { highWaterMark?: number; stalled?: boolean } = {}) {
@@ -53,5 +53,15 @@ describe("frame batches", () => {
     const { target } = recordingTarget({ highWaterMark: 8, stalled: true });
     expect(writeFrame(target, frame(1, FLUSH_BYTES))).toBe(false);
     expect(writeFrame(target, frame(2))).toBe(false);
+  });
+
+  it("joinPending ends with what is pending and the last frames in one chunk, leaving nothing to flush", async () => {
+    const { target, chunks } = recordingTarget();
+    expect(joinPending(target, [frame(9)])).toEqual(frame(9));
+    writeFrame(target, frame(1));
+    writeFrame(target, frame(2));
+    target.end(joinPending(target, [frame(3), frame(4)]));
+    await nextTick();
+    expect(chunks).toEqual([Buffer.concat([frame(1), frame(2), frame(3), frame(4)])]);
   });
 });

@@ -5,8 +5,9 @@
  * turn of the event loop), and a live event reaches a subscriber in the hub's loop. Each
  * `write` on a Node stream has a cost of its own (bookkeeping, and on HTTP/1.1 a chunk header
  * and trailer); the frames of one burst are joined and written once, when the burst is over
- * (the next tick), or at once when they reach `FLUSH_BYTES`. Whoever ends the response calls
- * `flushFrames` first, so that nothing written is left behind.
+ * (the next tick), or at once when they reach `FLUSH_BYTES`. Whoever ends the response takes
+ * what is pending first (`flushFrames`, or `joinPending` to end with it in one write), so that
+ * nothing written is left behind.
  */
 
 /** The response or HTTP/2 stream the frames go to. */
@@ -54,4 +55,14 @@ export function flushFrames(target: FrameTarget): boolean {
   // A response ended without a flush (a deadline, a reset) has no use for them.
   if (target.writableEnded || target.destroyed) return false;
   return target.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes));
+}
+
+/** The pending frames followed by `last`, as one chunk for the response's end (nothing is left pending). */
+export function joinPending(target: FrameTarget, last: readonly Buffer[]): Buffer {
+  const batch = (target as WithPending)[pending];
+  if (batch === undefined || batch.frames.length === 0) return last.length === 1 ? (last[0] as Buffer) : Buffer.concat(last);
+  const frames = [...batch.frames, ...last];
+  batch.frames = [];
+  batch.bytes = 0;
+  return Buffer.concat(frames);
 }

@@ -39,9 +39,23 @@ export function grpcWebStatus(trailer: Headers, error: ConnectError | undefined)
  * connect-node serializes).
  */
 export function grpcWebTrailerPayload(status: Headers): Uint8Array {
+  if (isPlainOk(status)) return OK_TRAILER_PAYLOAD;
   const sorted = new Headers();
   status.forEach((value, name) => sorted.append(name, value));
   return trailerSerialize(sorted);
+}
+
+/** Most calls end with just "grpc-status: 0": its payload, as trailerSerialize writes it, made once. */
+const OK_TRAILER_PAYLOAD: Uint8Array = trailerSerialize(new Headers({ "grpc-status": "0" }));
+
+function isPlainOk(status: Headers): boolean {
+  let fields = 0;
+  let ok = false;
+  status.forEach((value, name) => {
+    fields++;
+    ok = name === "grpc-status" && value === "0";
+  });
+  return fields === 1 && ok;
 }
 
 /**

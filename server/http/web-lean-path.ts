@@ -16,7 +16,7 @@ import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall }
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
-import { flushFrames, writeFrame } from "./frame-batch.js";
+import { joinPending, writeFrame } from "./frame-batch.js";
 
 export interface WebLeanPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -215,7 +215,8 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
       return;
     }
     if (!result.stream) {
-      await writeMessage(call, result.header, serialize.serialize(result.message));
+      // A unary method over gRPC-Web: its message and its trailers leave in one write.
+      return await endStream(call, result.header, result.trailer, undefined, serialize.serialize(result.message));
     } else if (isPushCapable(result.message) && call.compression === null) {
       // A live stream: each message written as the hub hands it over, no generator between.
       // (Compressed calls are read by pull: compression is asynchronous.)
@@ -287,15 +288,19 @@ function writeFrameWithHead(call: WebCall, header: Headers, frame: Buffer): bool
   return writeFrame(response, frame);
 }
 
-/** The last frame (gRPC-Web trailers or Connect's end of stream); or, for a gRPC-Web call with no message and no metadata, trailers-only. */
-async function endStream(call: WebCall, header: Headers, trailer: Headers, error: ConnectError | undefined): Promise<void> {
+/**
+ * The last frame (gRPC-Web trailers or Connect's end of stream), after `message` if given (a
+ * unary method's one message); or, for a gRPC-Web call with no message and no metadata,
+ * trailers-only. Frames still pending leave with it, in the same write.
+ */
+async function endStream(call: WebCall, header: Headers, trailer: Headers, error: ConnectError | undefined, message?: Uint8Array): Promise<void> {
   const { response } = call;
   if (isEnded(response)) return;
   let payload: Uint8Array;
   let flag: number;
   if (call.protocol === "grpc-web") {
     const status = grpcWebStatus(trailer, error);
-    if (!response.headersSent) {
+    if (!response.headersSent && message === undefined) {
       const trailersOnly = grpcWebTrailersOnly(streamHead(call, header), status);
       if (trailersOnly !== undefined) {
         response.writeHead(200, trailersOnly);
@@ -307,11 +312,11 @@ async function endStream(call: WebCall, header: Headers, trailer: Headers, error
   } else {
     (payload = connectEndStreamPayload(trailer, error)), (flag = CONNECT_END_STREAM_FLAG);
   }
-  const frame = await frameOf(call, payload, flag);
+  const last = await frameOf(call, payload, flag);
+  const first = message === undefined ? undefined : await frameOf(call, message, 0);
   if (isEnded(response)) return;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
-  flushFrames(response);
-  response.end(frame);
+  response.end(joinPending(response, first === undefined ? [last] : [first, last]));
 }
 
 function streamHead(call: WebCall, header: Headers): OutgoingHttpHeaders {
