@@ -4,17 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatRoomService } from "../../gen/userservice/chat_room_pb.js";
 import { bearer, eventually, startTestServer, TEST_TOKEN, type TestServer } from "../test-support/test-server.js";
 
-let server: TestServer;
-beforeAll(async () => (server = await startTestServer()));
-afterAll(() => server.close());
 
 /** Streams still open according to the server's own metric (observeCalls counts them down when they end). */
-async function openStreams(): Promise<number> {
+async function openStreams(server: TestServer): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   return [...text.matchAll(/^rpc_open_streams\{[^}]*\} (\S+)$/gm)].reduce((total, match) => total + Number(match[1]), 0);
 }
 
-describe("HTTP/1.1 streams whose client goes away while a write waits", () => {
+// connect-node's path needs withWritesReleasedOnClose; the lean path's push delivery waits for "close" itself.
+describe.each([
+  ["connect-node's path", false],
+  ["the lean path", true],
+])("HTTP/1.1 streams on %s whose client goes away while a write waits", (_path, webLeanPath) => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer({ webLeanPath })));
+  afterAll(() => server.close());
+
   it("end, and release their subscriptions (once, the soak found 31 Chat subscriptions left)", async () => {
     // Chat kept busy by 8 posters, and 12 clients that hang up at random moments: some hang up
     // while a write waits for "drain".
@@ -46,7 +51,7 @@ describe("HTTP/1.1 streams whose client goes away while a write waits", () => {
     await Promise.all([...posters, ...listeners]);
     await eventually(() => server.app.chatHub.subscriberCount() === 0, 5_000, "chat subscribers back to zero");
     const deadline = Date.now() + 5_000;
-    while ((await openStreams()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await openStreams()).toBe(0);
+    while ((await openStreams(server)) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await openStreams(server)).toBe(0);
   }, 45_000);
 });

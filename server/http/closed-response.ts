@@ -10,7 +10,12 @@ import type { NodeHandler } from "./node-handler.js";
  */
 export function withWritesReleasedOnClose(handler: NodeHandler): NodeHandler {
   return (request, response) => {
-    response.once("close", () => response.emit("drain"));
+    // One shared listener, no closure or once-wrapper per request: "close" comes once.
+    response.on("close", emitDrain);
     handler(request, response);
   };
+}
+
+function emitDrain(this: { emit(event: "drain"): unknown }): void {
+  this.emit("drain");
 }
