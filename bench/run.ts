@@ -186,7 +186,7 @@ async function main(): Promise<string> {
       }
       await Promise.all(replicas.map((replica) => replica.stop()));
     }
-    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart to 1,000 subscribers, 1 s apart to 10,000 (at most 10,000 deliveries a second in every case; bench/workloads/fanout.ts, noteIntervalMs), after a warm-up note every subscriber has received; latency from posting to each subscriber receiving it (same clock): a note counts as received at the start of the load generator's event-loop turn that read it; \"as processed\" is when that one-core process got to it. Server fan-out: each server's own time per note, from its first subscriber to all writes handed to the sockets. With two replicas, half the subscribers are on each and every note crosses Redis and PostgreSQL (server/hub/note-sequencer.ts).", "", fanoutTable(results));
+    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart, after a warm-up note every subscriber has received; latency from posting to each subscriber receiving it (same clock): a note counts as received at the start of the load generator's event-loop turn that read it; \"as processed\" is when that one-core process got to it. Server fan-out: each server's own time per note, from its first subscriber to all writes handed to the sockets. With two replicas, half the subscribers are on each and every note crosses Redis and PostgreSQL (server/hub/note-sequencer.ts).", "", fanoutTable(results));
   }
 
   if (only.has("storage")) {
