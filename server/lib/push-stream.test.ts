@@ -288,4 +288,27 @@ describe("wrapStream", () => {
       ]);
     });
   });
+
+  it("calls hooks as methods of the hooks object, so that a class's hooks can use `this`", async () => {
+    class Hooks {
+      readonly seen: string[] = [];
+      map(n: number) {
+        this.seen.push(`map ${n}`);
+        return n;
+      }
+      around<R>(work: () => R): R {
+        this.seen.push("around");
+        return work();
+      }
+      onEnd(error: unknown) {
+        this.seen.push(`end ${String(error)}`);
+      }
+    }
+    const hooks = new Hooks();
+    async function* one() {
+      yield 1;
+    }
+    for await (const _ of wrapStream(wrapStream(one(), {}), hooks));
+    expect(hooks.seen).toEqual(["around", "map 1", "around", "end undefined"]);
+  });
 });

@@ -92,10 +92,10 @@ class PushableWrappedStream extends WrappedStream implements PushCapable<unknown
 function aroundAll<R>(stages: readonly AnyHooks[], work: () => R): () => R {
   let run = work;
   for (const stage of stages) {
-    const around = stage.around;
-    if (around === undefined) continue;
+    if (stage.around === undefined) continue;
     const inner = run;
-    run = () => around(inner);
+    // Called on the stage, as every hook is: hooks may be objects with methods (observe-calls.ts).
+    run = () => (stage.around as (work: () => R) => R).call(stage, inner);
   }
   return run;
 }
@@ -129,8 +129,8 @@ function mapThrough(stages: readonly AnyHooks[], message: unknown): unknown {
   let index = 0;
   try {
     for (; index < stages.length; index++) {
-      const map = (stages[index] as AnyHooks).map;
-      if (map !== undefined) value = map(value);
+      const stage = stages[index] as AnyHooks;
+      if (stage.map !== undefined) value = stage.map(value);
     }
   } catch (error) {
     mapFailure.stage = index;
