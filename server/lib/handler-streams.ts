@@ -32,15 +32,12 @@ class LiveStream<T> implements PushCapable<T> {
 
 /**
  * A live stream delivered by push: the queue hands each value to the transport's sink. It is
- * its own abort listener (handleEvent) and holds its sources' cleanup in a field: no closures
- * per stream.
+ * its own abort listener (handleEvent): no closures per stream.
  */
 class PushedLiveStream<T> implements MessageSink<T>, PushControl {
   private readonly queue = createAsyncQueue<T>();
+  private readonly sources = new Sources();
   private readonly control: { resume(): void; detach(): void };
-  /** The sources' cleanup, until it has run. */
-  private cleanup: (() => void) | undefined;
-  private released = false;
 
   constructor(
     private readonly context: HandlerContext,
@@ -50,10 +47,7 @@ class PushedLiveStream<T> implements MessageSink<T>, PushControl {
     this.control = this.queue.attach(this);
     context.signal.addEventListener("abort", this);
     try {
-      const cleanup = start(this.queue);
-      // The stream may have ended before start returned: then the cleanup runs at once.
-      if (this.released) cleanup();
-      else this.cleanup = cleanup;
+      this.sources.hold(start(this.queue));
     } catch (error) {
       this.queue.fail(error);
     }
@@ -63,7 +57,7 @@ class PushedLiveStream<T> implements MessageSink<T>, PushControl {
   /** Cancellation (deadline, client gone, shutdown): the stream ends with its reason, and the sources are released at once. */
   handleEvent(): void {
     this.queue.fail(cancellationOf(this.context));
-    this.release();
+    this.sources.release();
   }
 
   next(value: T): boolean {
@@ -86,20 +80,13 @@ class PushedLiveStream<T> implements MessageSink<T>, PushControl {
 
   private finish(): void {
     this.context.signal.removeEventListener("abort", this);
-    this.release();
-  }
-
-  private release(): void {
-    this.released = true;
-    const cleanup = this.cleanup;
-    this.cleanup = undefined;
-    cleanup?.();
+    this.sources.release();
   }
 }
 
 async function* pullUntilDone<T>(context: HandlerContext, start: (queue: AsyncQueue<T>) => () => void): AsyncGenerator<T> {
   const queue = createAsyncQueue<T>();
-  const sources = holdSources();
+  const sources = new Sources();
   // A generator parked on an empty queue never sees return(), so cancellation must end the
   // queue. Its reason is the status the client gets where it is still listening: the
   // deadline's DEADLINE_EXCEEDED, or UNAVAILABLE when the server shuts down. The sources are
@@ -124,22 +111,25 @@ function cancellationOf(context: HandlerContext): ConnectError {
   return ConnectError.from(context.signal.reason, Code.Canceled);
 }
 
-/** The cleanup of a stream's sources, run once: at once if the stream ended before `start` returned it. */
-function holdSources() {
-  let cleanup: (() => void) | undefined;
-  let released = false;
-  return {
-    hold(run: () => void) {
-      if (released) run();
-      else cleanup = run;
-    },
-    release() {
-      released = true;
-      const run = cleanup;
-      cleanup = undefined;
-      run?.();
-    },
-  };
+/**
+ * The cleanup of a stream's sources, run once: at once if the stream ended before `start`
+ * returned it. (A class: a pushed live stream keeps one for hours.)
+ */
+class Sources {
+  private cleanup: (() => void) | undefined;
+  private released = false;
+
+  hold(run: () => void): void {
+    if (this.released) run();
+    else this.cleanup = run;
+  }
+
+  release(): void {
+    this.released = true;
+    const run = this.cleanup;
+    this.cleanup = undefined;
+    run?.();
+  }
 }
 
 /**
