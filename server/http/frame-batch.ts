@@ -47,22 +47,26 @@ export function writeFrame(target: FrameTarget, frame: Buffer): boolean {
 
 /** Writes the queued frames now, as one chunk. Returns the write's answer (true if nothing was queued and the target is not full). */
 export function flushFrames(target: FrameTarget): boolean {
-  const batch = (target as WithPending)[pending];
-  if (batch === undefined || batch.frames.length === 0) return !target.writableNeedDrain;
-  const { frames, bytes } = batch;
-  batch.frames = [];
-  batch.bytes = 0;
+  const frames = takePending(target);
+  if (frames === undefined) return !target.writableNeedDrain;
   // A response ended without a flush (a deadline, a reset) has no use for them.
   if (target.writableEnded || target.destroyed) return false;
-  return target.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes));
+  return target.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
 }
 
 /** The pending frames followed by `last`, as one chunk for the response's end (nothing is left pending). */
 export function joinPending(target: FrameTarget, last: readonly Buffer[]): Buffer {
+  const frames = takePending(target);
+  const all = frames === undefined ? last : [...frames, ...last];
+  return all.length === 1 ? (all[0] as Buffer) : Buffer.concat(all);
+}
+
+/** The queued frames, taken off the target; undefined if there are none. */
+function takePending(target: FrameTarget): Buffer[] | undefined {
   const batch = (target as WithPending)[pending];
-  if (batch === undefined || batch.frames.length === 0) return last.length === 1 ? (last[0] as Buffer) : Buffer.concat(last);
-  const frames = [...batch.frames, ...last];
+  if (batch === undefined || batch.frames.length === 0) return undefined;
+  const { frames } = batch;
   batch.frames = [];
   batch.bytes = 0;
-  return Buffer.concat(frames);
+  return frames;
 }

@@ -220,11 +220,7 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
     } else if (isPushCapable(result.message) && call.compression === null) {
       // A live stream: each message written as the hub hands it over, no generator between.
       // (Compressed calls are read by pull: compression is asynchronous.)
-      const error = await deliverByPush(result.message, response, (message) => {
-        if (isEnded(response)) return true;
-        if (!response.headersSent) response.writeHead(200, streamHead(call, result.header));
-        return writeFrame(response, route.frameOf(message, call.binary));
-      });
+      const error = await deliverByPush(result.message, response, (message) => writeFrameWithHead(call, result.header, route.frameOf(message, call.binary)));
       if (error !== undefined) return await answerError(call, toConnectError(error), context.responseHeader, context.responseTrailer);
     } else {
       for await (const message of result.message) {
