@@ -11,6 +11,7 @@ import { logRefusal, observeCalls } from "./observability/observe-calls.js";
 import { type Refusal, withConnectGetGuard } from "./http/connect-get-guard.js";
 import { connectionTransportInfo, type TransportInfo, transportInfoKey } from "./http/transport-info.js";
 import { createCallValues } from "./http/call-values.js";
+import { procedureName } from "./lib/per-method.js";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouteGuide } from "../gen/routeguide/route_guide_pb.js";
 import { RouteNotesService } from "../gen/routeguide/route_notes_pb.js";
@@ -272,7 +273,7 @@ export function createApp(options: AppOptions = {}): App {
     contextValues: (request) => contextValues(transportOf(request)),
     fallback: serveMetrics(metrics.registry, options.webRoot === null ? undefined : serveSpa({ root: options.webRoot })),
   });
-  const procedures = new Set(served.flatMap((service) => service.methods.map((method) => `${service.typeName}/${method.name}`)));
+  const procedures = new Set(served.flatMap((service) => service.methods.map(procedureName)));
   const logRefused = (refusal: Refusal) => {
     const { peer, httpVersion } = transportOf(refusal.request);
     logRefusal(logger, metrics, { ...refusal, httpVersion, peer, userAgent: refusal.request.headers["user-agent"] }, procedures);

@@ -1,6 +1,7 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { Authenticate } from "./authenticator.js";
 import { identityKey } from "./identity.js";
+import { perMethod } from "../lib/per-method.js";
 
 /**
  * Methods anyone may call. Everything else needs a token, so a method added later is
@@ -26,13 +27,7 @@ export function isPublic(service: string, method: string): boolean {
  * changed nothing. The identity is handed to handlers as a context value.
  */
 export function requireAuthentication(authenticate: Authenticate): Interceptor {
-  // Decided once per method, not on every call.
-  const publicMethods = new WeakMap<object, boolean>();
-  const isPublicMethod = (method: { parent: { typeName: string }; name: string }) => {
-    let answer = publicMethods.get(method);
-    if (answer === undefined) publicMethods.set(method, (answer = isPublic(method.parent.typeName, method.name)));
-    return answer;
-  };
+  const isPublicMethod = perMethod((method) => isPublic(method.parent.typeName, method.name));
   return (next) => async (request) => {
     if (!isPublicMethod(request.method)) {
       request.contextValues.set(identityKey, await authenticate(request.header.get("authorization")));

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { isClientMistake } from "./wire-status.js";
 import { wrapStream } from "../lib/push-stream.js";
+import { procedureName } from "../lib/per-method.js";
 
 /**
  * Keeps server faults off the wire. Errors that handlers raise on purpose (ConnectError) pass
@@ -47,6 +48,6 @@ function sanitize(error: unknown, request: Call, report: (error: unknown, proced
     return error;
   }
   if (request.signal.aborted) return ConnectError.from(request.signal.reason, Code.Canceled);
-  report(error, `${request.service.typeName}/${request.method.name}`);
+  report(error, procedureName(request.method));
   return new ConnectError("internal server error", Code.Internal, undefined, undefined, error);
 }

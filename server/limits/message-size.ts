@@ -1,5 +1,6 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
+import { procedureName } from "../lib/per-method.js";
 
 /**
  * Largest request message when nothing more specific is set. The largest legitimate request
@@ -35,7 +36,7 @@ export function registerWithSizeLimits(
 }
 
 export function limitFor(method: DescMethod, limits: MessageSizeLimits): number {
-  return limits.byMethod?.[`${method.parent.typeName}/${method.name}`] ?? limits.defaultBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  return limits.byMethod?.[procedureName(method)] ?? limits.defaultBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 }
 
 /** Reads "pkg.Service/Method=bytes,..." (MAX_MESSAGE_BYTES_BY_METHOD). */

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { clientAddress, clientKey } from "./client-key.js";
 import { createRateLimiter, type Rate } from "./rate-limiter.js";
 import { tooMany } from "./retry-info.js";
+import { procedureName } from "../lib/per-method.js";
 
 /** Per-client rates of the calls that write or cost a password hash. Undefined: no limit. */
 export interface RateLimits {
@@ -71,7 +72,7 @@ export function limitRates(limits: RateLimits, store: RateLimitStore = inMemory)
   }
   // Not async: calls that no limit applies to pass straight through, without another promise.
   return (next) => (request) => {
-    const limited = LIMITED[`${request.service.typeName}/${request.method.name}`];
+    const limited = LIMITED[procedureName(request.method)];
     const limiter = limited && limiters.get(limited.kind);
     if (limited === undefined || limiter === undefined) return next(request);
     const key = limited.byAddress ? `address:${clientAddress(request.contextValues)}` : clientKey(request.contextValues);

@@ -5,6 +5,7 @@ import { grpcCodeName } from "../lib/code-names.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { wrapStream } from "../lib/push-stream.js";
+import { procedureName } from "../lib/per-method.js";
 
 /** Headers that belong to the protocols, not to the caller's metadata. */
 const PROTOCOL_HEADERS = new Set([
@@ -29,15 +30,9 @@ const REQUEST_ID = /^[\x20-\x7e]{1,128}$/;
  */
 export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
   let sequence = 0;
-  const methodNames = new WeakMap<object, string>();
-  const methodName = (request: { service: { typeName: string }; method: { name: string } }) => {
-    let name = methodNames.get(request.method);
-    if (name === undefined) methodNames.set(request.method, (name = `${request.service.typeName}/${request.method.name}`));
-    return name;
-  };
   return (next) => async (request) => {
     const started = performance.now();
-    const method = methodName(request);
+    const method = procedureName(request.method);
     const contentType = request.header.get("content-type") ?? "";
     const protocol = contentType.startsWith("application/grpc-web") ? "grpc-web" : contentType.startsWith("application/grpc") ? "grpc" : "connect";
     const callerId = request.header.get("x-request-id");

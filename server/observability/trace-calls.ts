@@ -1,6 +1,7 @@
 import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
 import { wrapStream } from "../lib/push-stream.js";
+import { procedureName } from "../lib/per-method.js";
 
 /** The trace id of the call's server span, for the call's log line. */
 export const traceIdKey = createContextKey<string | undefined>(undefined, { description: "trace id" });
@@ -20,7 +21,7 @@ export function traceCalls(tracer: Tracer): Interceptor {
     const parent = propagation.extract(ROOT_CONTEXT, request.header, headerGetter);
     const contentType = request.header.get("content-type") ?? "";
     const span = tracer.startSpan(
-      `${request.service.typeName}/${request.method.name}`,
+      procedureName(request.method),
       {
         kind: SpanKind.SERVER,
         attributes: {

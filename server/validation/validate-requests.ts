@@ -2,6 +2,7 @@ import type { DescMessage, Message } from "@bufbuild/protobuf";
 import type { Interceptor, StreamRequest } from "@connectrpc/connect";
 import type { RequestRules } from "../../validation/request-rules.js";
 import { invalidArgument } from "../../validation/violation-details.js";
+import { perMethod, procedureName } from "../lib/per-method.js";
 
 export interface ValidateRequestsOptions {
   /**
@@ -21,20 +22,11 @@ export interface ValidateRequestsOptions {
  */
 export function validateRequests(rules: RequestRules, options: ValidateRequestsOptions = {}): Interceptor {
   const skipped = new Set(options.checkedByHandler);
-  // Decided once per method, not on every call.
-  const checkedHere = new WeakMap<object, boolean>();
-  const checksHere = (request: { service: { typeName: string }; method: { input: DescMessage; name: string } }) => {
-    let answer = checkedHere.get(request.method);
-    if (answer === undefined) {
-      answer = rules.governs(request.method.input) && !skipped.has(`${request.service.typeName}/${request.method.name}`);
-      checkedHere.set(request.method, answer);
-    }
-    return answer;
-  };
+  const checksHere = perMethod((method) => rules.governs(method.input) && !skipped.has(procedureName(method)));
   // Not async: calls whose messages have no rules pass straight through, without another promise.
   return (next) => (request) => {
     const input: DescMessage = request.method.input;
-    if (!checksHere(request)) return next(request);
+    if (!checksHere(request.method)) return next(request);
     if (!request.stream) {
       const violations = rules.check(input, request.message);
       return violations.length === 0 ? next(request) : Promise.reject(invalidArgument(violations));
