@@ -24,6 +24,7 @@ import {
   OneofOptionsSchema,
 } from "@bufbuild/protobuf/wkt";
 import { createValidator, type Violation } from "@bufbuild/protovalidate";
+import { compileQuickCheck, type QuickCheck } from "./quick-check.js";
 import {
   field as fieldRulesOption,
   message as messageRulesOption,
@@ -52,10 +53,12 @@ export interface RequestRulesOptions {
   rules: readonly DescFile[];
   /** The files of the governed packages, dependencies before the files that import them. */
   governed: readonly DescFile[];
+  /** Pass messages that surely keep their rules without protovalidate (quick-check.ts); off only to measure it. Default: true. */
+  quickCheck?: boolean;
 }
 
 /** Builds the rules; throws if a rules message or field does not match the message it governs. */
-export function createRequestRules({ rules, governed }: RequestRulesOptions): RequestRules {
+export function createRequestRules({ rules, governed, quickCheck = true }: RequestRulesOptions): RequestRules {
   const registry = annotatedRegistry(rules, governed);
   const validator = createValidator();
   const governing = new Map<string, boolean>();
@@ -75,12 +78,17 @@ export function createRequestRules({ rules, governed }: RequestRulesOptions): Re
   }
 
   // Compile every governed message's rules now, so a broken CEL expression stops the start.
+  // Messages that keep their rules are told apart without protovalidate where the rules allow it
+  // (quick-check.ts); protovalidate still finds and words every violation.
+  const quickChecks = new Map<string, QuickCheck>();
   for (const file of governed) {
     for (const schema of file.messages) {
       const annotated = registry.getMessage(schema.typeName);
       if (annotated !== undefined && governs(schema)) {
         const result = validator.validate(annotated, create(annotated));
         if (result.kind === "error") throw new Error(`rules of ${schema.typeName}: ${result.error.message}`, { cause: result.error });
+        const quick = quickCheck ? compileQuickCheck(annotated, (typeName) => registry.getMessage(typeName), governs) : undefined;
+        if (quick !== undefined) quickChecks.set(schema.typeName, quick);
       }
     }
   }
@@ -89,6 +97,7 @@ export function createRequestRules({ rules, governed }: RequestRulesOptions): Re
     governs,
     check(schema, message) {
       if (!governs(schema)) return [];
+      if (quickChecks.get(schema.typeName)?.(message as Record<string, unknown>) === true) return [];
       // The annotated copy describes the same type, so protovalidate accepts the service's message.
       const result = validator.validate(registry.getMessage(schema.typeName) as DescMessage, message);
       if (result.kind === "error") throw result.error;
@@ -97,8 +106,8 @@ export function createRequestRules({ rules, governed }: RequestRulesOptions): Re
   };
 }
 
-/** The governed files, with each rules message's options copied onto the message of the same name. */
-function annotatedRegistry(rules: readonly DescFile[], governed: readonly DescFile[]): FileRegistry {
+/** The governed files, with each rules message's options copied onto the message of the same name (exported for quick-check.test.ts). */
+export function annotatedRegistry(rules: readonly DescFile[], governed: readonly DescFile[]): FileRegistry {
   const protos = new Map(governed.map((file) => [file.name, clone(FileDescriptorProtoSchema, file.proto)]));
   const targets = new Map<string, { file: FileDescriptorProto; message: DescriptorProto }>();
   for (const file of protos.values()) {

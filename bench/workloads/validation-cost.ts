@@ -2,7 +2,7 @@ import { create, type DescMessage, type MessageInitShape } from "@bufbuild/proto
 import { PointSchema, RectangleSchema, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
 import { SubscribeNotesRequestSchema } from "../../gen/routeguide/route_notes_pb.js";
 import { CreateUserRequestSchema, LogoutRequestSchema } from "../../gen/userservice/user_service_pb.js";
-import { serviceRules } from "../../validation/service-rules.js";
+import { serviceRules, serviceRulesWithoutQuickCheck } from "../../validation/service-rules.js";
 import { formatNumber, median } from "../lib/stats.js";
 
 export interface ValidationRow {
@@ -15,12 +15,16 @@ interface Case<Desc extends DescMessage = DescMessage> {
   label: string;
   schema: Desc;
   init: MessageInitShape<Desc>;
+  /** Checked by protovalidate alone (validation/quick-check.ts off), for comparison. */
+  withoutQuickCheck?: true;
 }
 
 const point = { latitude: 409146138, longitude: -746188906 };
 const CASES: Case[] = [
   { label: "Point (GetFeature): 2 CEL rules", schema: PointSchema, init: point },
+  { label: "Point, protovalidate alone (no quick check)", schema: PointSchema, init: point, withoutQuickCheck: true },
   { label: "Rectangle (ListFeatures): 2 required + 4 CEL", schema: RectangleSchema, init: { lo: point, hi: point } },
+  { label: "Rectangle, protovalidate alone (no quick check)", schema: RectangleSchema, init: { lo: point, hi: point }, withoutQuickCheck: true },
   { label: "RouteNote (PostNote, each RouteChat note)", schema: RouteNoteSchema, init: { location: point, message: "a note of ordinary length" } },
   { label: "SubscribeNotesRequest (area)", schema: SubscribeNotesRequestSchema, init: { scope: { case: "area", value: { lo: point, hi: point } } } },
   { label: "CreateUserRequest: lengths, pattern, email", schema: CreateUserRequestSchema, init: { username: "ada_lovelace", email: "ada@example.com", password: "analytical engine" } },
@@ -33,11 +37,13 @@ const CASES: Case[] = [
  * request message to each call.
  */
 export function measureValidationCost(options: { rounds: number; checks: number }): ValidationRow[] {
-  const rules = serviceRules();
+  const quick = serviceRules();
+  const alone = serviceRulesWithoutQuickCheck();
   const rows = CASES.map((testCase) => ({ label: testCase.label, nanoseconds: [] as number[] }));
   for (let round = 0; round < options.rounds; round++) {
     for (const [index, testCase] of CASES.entries()) {
       const message = create(testCase.schema, testCase.init);
+      const rules = testCase.withoutQuickCheck ? alone : quick;
       const check = () => (rules.governs(testCase.schema) ? rules.check(testCase.schema, message) : []);
       for (let i = 0; i < Math.min(options.checks, 10_000); i++) check();
       const started = process.hrtime.bigint();
