@@ -42,8 +42,8 @@ export interface CallSetup {
   protocolName: "grpc" | "grpc-web" | "connect";
   requestMethod: string;
   url: string;
-  signal: AbortSignal;
-  timeoutMs: () => number | undefined;
+  /** The call's signal and deadline. The signal is read only if someone asks for it (see call-lifetime.ts). */
+  lifetime: { readonly signal: AbortSignal; timeoutMs(): number | undefined };
   requestHeader: Headers;
   contextValues: ContextValues;
   /**
@@ -119,14 +119,19 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
  * response headers and trailers when the call fails.
  */
 export function startCall(route: LeanRoute, setup: CallSetup): { context: HandlerContext; response: Promise<AnyResponse> } {
+  const lifetime = setup.lifetime;
+  // The signals are getters, own and enumerable (a spread copies them): most calls never read
+  // them, and an AbortController is then never made.
   const context: HandlerContext = {
     service: route.service,
     method: route.method,
     protocolName: setup.protocolName,
     requestMethod: setup.requestMethod,
     url: setup.url,
-    signal: setup.signal,
-    timeoutMs: setup.timeoutMs,
+    get signal() {
+      return lifetime.signal;
+    },
+    timeoutMs: lifetime.timeoutMs,
     requestHeader: setup.requestHeader,
     responseHeader: createLightHeaders(),
     responseTrailer: createLightHeaders(),
@@ -139,7 +144,9 @@ export function startCall(route: LeanRoute, setup: CallSetup): { context: Handle
     method: route.method,
     requestMethod: setup.requestMethod,
     url: setup.url,
-    signal: setup.signal,
+    get signal() {
+      return lifetime.signal;
+    },
     header: setup.requestHeader,
     contextValues: setup.contextValues,
     message: streaming ? singleMessage(setup.input) : setup.input,
