@@ -19,7 +19,7 @@ describe("a lean call's lifetime", () => {
     expect(signal.aborted).toBe(true);
     expect(ConnectError.from(signal.reason).code).toBe(Code.Canceled);
 
-    // The signal is made lazily: an abort before anyone asked must still be seen.
+    // An abort before anyone asked must still be seen.
     const readAfter = lifetimeOf();
     readAfter.connection.emit("close");
     expect(readAfter.lifetime.signal.aborted).toBe(true);

@@ -33,9 +33,7 @@ export function createCallLifetime(options: CallLifetimeOptions): CallLifetime {
 const noDeadline = () => undefined;
 
 class Lifetime implements CallLifetime {
-  // Made when the signal is first read or the call is aborted: most calls end without either,
-  // and an AbortController with its signal is the costliest object of a small call.
-  private controller: AbortController | undefined;
+  private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly connection: CallLifetimeOptions["connection"];
   private readonly shutdownCalls: Set<Lifetime> | undefined;
@@ -66,7 +64,7 @@ class Lifetime implements CallLifetime {
   }
 
   get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
+    return this.controller.signal;
   }
 
   release(): void {
@@ -82,8 +80,7 @@ class Lifetime implements CallLifetime {
   private readonly onClose = () => this.abort(new ConnectError("operation was canceled", Code.Canceled));
 
   private abort(reason: ConnectError): void {
-    const controller = (this.controller ??= new AbortController());
-    if (!controller.signal.aborted) controller.abort(reason);
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
   }
 }
 

@@ -42,8 +42,8 @@ export interface CallSetup {
   protocolName: "grpc" | "grpc-web" | "connect";
   requestMethod: string;
   url: string;
-  /** The call's signal and deadline. The signal is read only if someone asks for it (see call-lifetime.ts). */
-  lifetime: { readonly signal: AbortSignal; timeoutMs(): number | undefined };
+  signal: AbortSignal;
+  timeoutMs: () => number | undefined;
   requestHeader: Headers;
   contextValues: ContextValues;
   /**
@@ -119,19 +119,14 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
  * response headers and trailers when the call fails.
  */
 export function startCall(route: LeanRoute, setup: CallSetup): { context: HandlerContext; response: Promise<AnyResponse> } {
-  const lifetime = setup.lifetime;
-  // The signals are getters, own and enumerable (a spread copies them): most calls never read
-  // them, and an AbortController is then never made.
   const context: HandlerContext = {
     service: route.service,
     method: route.method,
     protocolName: setup.protocolName,
     requestMethod: setup.requestMethod,
     url: setup.url,
-    get signal() {
-      return lifetime.signal;
-    },
-    timeoutMs: lifetime.timeoutMs,
+    signal: setup.signal,
+    timeoutMs: setup.timeoutMs,
     requestHeader: setup.requestHeader,
     responseHeader: createLightHeaders(),
     responseTrailer: createLightHeaders(),
@@ -144,9 +139,7 @@ export function startCall(route: LeanRoute, setup: CallSetup): { context: Handle
     method: route.method,
     requestMethod: setup.requestMethod,
     url: setup.url,
-    get signal() {
-      return lifetime.signal;
-    },
+    signal: setup.signal,
     header: setup.requestHeader,
     contextValues: setup.contextValues,
     message: streaming ? singleMessage(setup.input) : setup.input,
