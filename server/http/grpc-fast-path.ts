@@ -2,7 +2,6 @@ import { Code, ConnectError, type ConnectRouter, type ContextValues, type Interc
 import { createCallValues } from "./call-values.js";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { envelope } from "../lib/envelope.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
 import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
@@ -125,7 +124,7 @@ async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream
   try {
     const result = await response;
     if (!result.stream) {
-      sendUnaryResponse(stream, result.header, result.trailer, route.serialization.getO(true).serialize(result.message));
+      sendUnaryResponse(stream, result.header, result.trailer, route.encoder.frame(result.message));
       return;
     }
     if (isPushCapable(result.message)) {
@@ -137,7 +136,7 @@ async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream
     }
     for await (const message of result.message) {
       if (ended(stream)) break;
-      if (!sendMessage(stream, result.header, route.serialization.getO(true).serialize(message))) await drained(stream);
+      if (!sendFrame(stream, result.header, route.encoder.frame(message as object))) await drained(stream);
     }
     if (!ended(stream)) sendStatus(stream, undefined, result.trailer, result.header);
   } catch (error) {
@@ -166,8 +165,8 @@ function drained(stream: ServerHttp2Stream): Promise<void> {
   });
 }
 
-/** Headers, the one message and the OK trailers, in as few writes as HTTP/2 allows. */
-function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: Headers, bytes: Uint8Array): void {
+/** Headers, the one message (as its frame) and the OK trailers, in as few writes as HTTP/2 allows. */
+function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: Headers, frame: Buffer): void {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return;
   (stream as Tracked)[statusSent] = true;
   const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
@@ -176,18 +175,14 @@ function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: 
   trailer.forEach((value, name) => (trailers[name] = value));
   stream.respond(headers, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers(trailers));
-  stream.end(envelope(bytes));
+  stream.end(frame);
 }
 
 /**
- * Writes one message, sending the response headers first if they are not out yet. Messages
- * written in one burst leave together (frame-batch.ts). Returns false when the stream's buffer
- * is full: wait for "drain".
+ * Writes one message's frame, sending the response headers first if they are not out yet.
+ * Messages written in one burst leave together (frame-batch.ts). Returns false when the
+ * stream's buffer is full: wait for "drain".
  */
-function sendMessage(stream: ServerHttp2Stream, header: Headers, bytes: Uint8Array): boolean {
-  return sendFrame(stream, header, envelope(bytes));
-}
-
 function sendFrame(stream: ServerHttp2Stream, header: Headers, frame: Buffer): boolean {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return true;
   if (!stream.headersSent) {

@@ -209,14 +209,13 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
   });
   try {
     const result = await pending;
-    const serialize = route.serialization.getO(call.binary);
     if (call.protocol === "connect-unary") {
-      if (!result.stream) await answerConnectUnary(call, 200, result.header, result.trailer, serialize.serialize(result.message));
+      if (!result.stream) await answerConnectUnary(call, 200, result.header, result.trailer, route.encode(result.message, call.binary));
       return;
     }
     if (!result.stream) {
       // A unary method over gRPC-Web: its message and its trailers leave in one write.
-      return await endStream(call, result.header, result.trailer, undefined, serialize.serialize(result.message));
+      return await endStream(call, result.header, result.trailer, undefined, route.encode(result.message, call.binary));
     } else if (isPushCapable(result.message) && call.compression === null) {
       // A live stream: each message written as the hub hands it over, no generator between.
       // (Compressed calls are read by pull: compression is asynchronous.)
@@ -225,7 +224,7 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
     } else {
       for await (const message of result.message) {
         if (isEnded(response)) break;
-        const full = writeMessage(call, result.header, serialize.serialize(message));
+        const full = writeMessage(call, result.header, route.encode(message, call.binary));
         if (full !== undefined) await full;
       }
     }
