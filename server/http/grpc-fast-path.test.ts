@@ -1,6 +1,6 @@
 import http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { compressionGzip, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PointSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
@@ -165,6 +165,28 @@ describe("the gRPC fast path", () => {
     await eventually(() => fast.app.noteHub.subscriberCount() === 0);
   });
 
+  it("sends a unary call's own response trailers after grpc-status, and only on that call", async () => {
+    // An interceptor that adds a trailer when the request asks for one.
+    const addsTrailer: Interceptor = (next) => async (request) => {
+      const response = await next(request);
+      const wanted = request.header.get("x-want-trailer");
+      if (wanted !== null) response.trailer.set("x-test-trailer", wanted);
+      return response;
+    };
+    const claim = createGrpcFastPath({ routes: fast.app.routes, interceptors: [addsTrailer, ...(fast.app.routerOptions.interceptors ?? [])] });
+    const server = await listenOnePort({ handler: fast.app.handler, claimStream: claim, port: 0 });
+    try {
+      const body = framedMessage(toBinary(PointSchema, create(PointSchema, { latitude: 409146138, longitude: -746188906 })));
+      const asked = await rawGrpcTrailers(server.url, { "x-want-trailer": "first" }, body);
+      const notAsked = await rawGrpcTrailers(server.url, {}, body);
+      expect(asked).toMatchObject({ "grpc-status": "0", "x-test-trailer": "first" });
+      expect(notAsked["grpc-status"]).toBe("0");
+      expect(notAsked["x-test-trailer"]).toBeUndefined();
+    } finally {
+      await server.close(1_000);
+    }
+  });
+
   it("passes everything else on: client and bidi streams, unknown methods, compressed requests", async () => {
     fast.passedOn.length = 0;
     const [client] = clients();
@@ -184,6 +206,19 @@ function framedMessage(bytes: Uint8Array): Buffer {
   buffer.writeUInt32BE(bytes.length, 1);
   buffer.set(bytes, 5);
   return buffer;
+}
+
+/** A raw GetFeature call's trailers. */
+function rawGrpcTrailers(url: string, headers: Record<string, string>, body: Buffer): Promise<http2.IncomingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    const stream = session.request({ ":method": "POST", ":path": "/routeguide.RouteGuide/GetFeature", "content-type": "application/grpc", te: "trailers", ...headers });
+    let trailers: http2.IncomingHttpHeaders = {};
+    stream.on("trailers", (received) => (trailers = received)).on("data", () => {});
+    stream.on("close", () => (session.close(), resolve(trailers)));
+    stream.on("error", reject);
+    stream.end(body);
+  });
 }
 
 function rawGrpc(url: string, path: string, body: Buffer): Promise<{ status?: string; message?: string }> {

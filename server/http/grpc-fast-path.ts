@@ -89,7 +89,7 @@ function isPlainGrpc(headers: IncomingHttpHeaders): boolean {
 }
 
 const statusSent = Symbol("fast path status sent");
-type Tracked = ServerHttp2Stream & { [statusSent]?: true };
+type Tracked = ServerHttp2Stream & { [statusSent]?: true; [pendingTrailers]?: OutgoingHttpHeaders | undefined };
 
 function ignoreError(): void {}
 
@@ -171,11 +171,26 @@ function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: 
   (stream as Tracked)[statusSent] = true;
   const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
   header.forEach((value, name) => (headers[name] = value));
-  const trailers: OutgoingHttpHeaders = { "grpc-status": "0" };
-  trailer.forEach((value, name) => (trailers[name] = value));
+  let trailers = OK_TRAILERS;
+  trailer.forEach((value, name) => {
+    if (trailers === OK_TRAILERS) trailers = { ...OK_TRAILERS };
+    trailers[name] = value;
+  });
+  (stream as Tracked)[pendingTrailers] = trailers;
   stream.respond(headers, { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+  // One listener function for every stream (`once` would wrap it; the stream emits this once).
+  stream.on("wantTrailers", sendPendingTrailers);
   stream.end(frame);
+}
+
+/** sendTrailers copies what it is given, so the common trailers can be one shared object. */
+const OK_TRAILERS: OutgoingHttpHeaders = { "grpc-status": "0" };
+const pendingTrailers = Symbol("fast path trailers");
+
+function sendPendingTrailers(this: ServerHttp2Stream): void {
+  const trailers = (this as Tracked)[pendingTrailers] as OutgoingHttpHeaders;
+  (this as Tracked)[pendingTrailers] = undefined;
+  this.sendTrailers(trailers);
 }
 
 /**

@@ -18,15 +18,18 @@ export function readWholeBody(request: NodeRequest, readMaxBytes: number, done: 
   }
   const chunks: Buffer[] = [];
   let received = 0;
-  collect(request, done, (chunk) => {
-    received += chunk.length;
-    if (hint !== undefined && received > hint) return new ConnectError(`protocol error: promised ${hint} bytes, received ${received}`, Code.InvalidArgument);
-    if (received > readMaxBytes) return new ConnectError(`message size is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
-    chunks.push(chunk);
-    return undefined;
-  }, () => {
-    if (hint !== undefined && received < hint) return { error: new ConnectError(`protocol error: promised ${hint} bytes, received ${received}`, Code.InvalidArgument) };
-    return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received) };
+  collect(request, done, {
+    take(chunk) {
+      received += chunk.length;
+      if (hint !== undefined && received > hint) return new ConnectError(`protocol error: promised ${hint} bytes, received ${received}`, Code.InvalidArgument);
+      if (received > readMaxBytes) return new ConnectError(`message size is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+      chunks.push(chunk);
+      return undefined;
+    },
+    finish() {
+      if (hint !== undefined && received < hint) return { error: new ConnectError(`protocol error: promised ${hint} bytes, received ${received}`, Code.InvalidArgument) };
+      return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received) };
+    },
   });
 }
 
@@ -47,53 +50,87 @@ export interface EnvelopeReadOptions {
  * memory than one.
  */
 export function readOneEnvelope(request: Readable, options: EnvelopeReadOptions, done: (result: BodyResult) => void): void {
-  const { readMaxBytes, endFlag, methodKind } = options;
-  const prefix = Buffer.alloc(5);
-  let prefixFilled = 0;
-  let payload: Buffer | undefined;
-  let payloadFilled = 0;
-  let message: Buffer | undefined;
-  const take = (chunk: Buffer): ConnectError | undefined => {
+  const reader = new EnvelopeReader(options);
+  collect(request, done, reader);
+}
+
+/** How a body is read: each chunk taken (an error stops the reading), then the result at its end. */
+interface BodyTaker {
+  take(chunk: Buffer): ConnectError | undefined;
+  finish(): BodyResult;
+}
+
+/** readOneEnvelope's state, as an object: a call reads its request with no closure per field. */
+class EnvelopeReader implements BodyTaker {
+  private readonly readMaxBytes: number;
+  private readonly endFlag: number | undefined;
+  private readonly methodKind: string;
+  // Made only when a chunk ends inside an envelope's 5-byte prefix; most prefixes arrive whole.
+  private prefix: Buffer | undefined;
+  private prefixFilled = 0;
+  private flags = 0;
+  private payload: Buffer | undefined;
+  private payloadFilled = 0;
+  private message: Buffer | undefined;
+
+  constructor(options: EnvelopeReadOptions) {
+    this.readMaxBytes = options.readMaxBytes;
+    this.endFlag = options.endFlag;
+    this.methodKind = options.methodKind;
+  }
+
+  take(chunk: Buffer): ConnectError | undefined {
     let offset = 0;
     while (offset < chunk.length) {
+      let payload = this.payload;
       if (payload === undefined) {
-        const n = Math.min(5 - prefixFilled, chunk.length - offset);
-        chunk.copy(prefix, prefixFilled, offset, offset + n);
-        prefixFilled += n;
-        offset += n;
-        if (prefixFilled < 5) return undefined;
-        const length = prefix.readUInt32BE(1);
-        if (length > readMaxBytes) return new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
-        payload = Buffer.allocUnsafe(length);
-        payloadFilled = 0;
+        let length: number;
+        if (this.prefixFilled === 0 && chunk.length - offset >= 5) {
+          this.flags = chunk[offset] as number;
+          length = chunk.readUInt32BE(offset + 1);
+          offset += 5;
+        } else {
+          const prefix = (this.prefix ??= Buffer.allocUnsafe(5));
+          const n = Math.min(5 - this.prefixFilled, chunk.length - offset);
+          chunk.copy(prefix, this.prefixFilled, offset, offset + n);
+          this.prefixFilled += n;
+          offset += n;
+          if (this.prefixFilled < 5) return undefined;
+          this.flags = prefix[0] as number;
+          length = prefix.readUInt32BE(1);
+        }
+        if (length > this.readMaxBytes) return new ConnectError(`message size ${length} is larger than configured readMaxBytes ${this.readMaxBytes}`, Code.ResourceExhausted);
+        payload = this.payload = Buffer.allocUnsafe(length);
+        this.payloadFilled = 0;
       }
-      const n = Math.min(payload.length - payloadFilled, chunk.length - offset);
-      chunk.copy(payload, payloadFilled, offset, offset + n);
-      payloadFilled += n;
+      const n = Math.min(payload.length - this.payloadFilled, chunk.length - offset);
+      chunk.copy(payload, this.payloadFilled, offset, offset + n);
+      this.payloadFilled += n;
       offset += n;
-      if (payloadFilled === payload.length) {
-        const flags = prefix[0] as number;
-        const ends = endFlag !== undefined && (flags & endFlag) === endFlag;
+      if (this.payloadFilled === payload.length) {
+        const flags = this.flags;
+        const ends = this.endFlag !== undefined && (flags & this.endFlag) === this.endFlag;
         if (!ends) {
-          if (message !== undefined) return new ConnectError(`protocol error: received extra input message for ${methodKind} method`, Code.Unimplemented);
+          if (this.message !== undefined) return new ConnectError(`protocol error: received extra input message for ${this.methodKind} method`, Code.Unimplemented);
           // Worded as connect-node words it; the caller's fault, so INVALID_ARGUMENT (wire-status.ts).
           if ((flags & 0b1) === 0b1) return new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument);
-          message = payload;
+          this.message = payload;
         }
-        payload = undefined;
-        prefixFilled = 0;
+        this.payload = undefined;
+        this.prefixFilled = 0;
       }
     }
     return undefined;
-  };
-  collect(request, done, take, () => {
-    if (payload !== undefined || prefixFilled > 0) return { error: new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) };
-    if (message === undefined) return { error: new ConnectError(`protocol error: missing input message for ${methodKind} method`, Code.Unimplemented) };
-    return { bytes: message };
-  });
+  }
+
+  finish(): BodyResult {
+    if (this.payload !== undefined || this.prefixFilled > 0) return { error: new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) };
+    if (this.message === undefined) return { error: new ConnectError(`protocol error: missing input message for ${this.methodKind} method`, Code.Unimplemented) };
+    return { bytes: this.message };
+  }
 }
 
-function collect(request: Readable, done: (result: BodyResult) => void, take: (chunk: Buffer) => ConnectError | undefined, finish: () => BodyResult): void {
+function collect(request: Readable, done: (result: BodyResult) => void, taker: BodyTaker): void {
   let settled = false;
   const settle = (result: BodyResult) => {
     if (settled) return;
@@ -105,18 +142,19 @@ function collect(request: Readable, done: (result: BodyResult) => void, take: (c
     done(result);
   };
   const onData = (chunk: Buffer) => {
-    const error = take(chunk);
+    const error = taker.take(chunk);
     if (error !== undefined) {
       settle({ error });
       request.pause();
     }
   };
-  const onEnd = () => settle(finish());
+  const onEnd = () => settle(taker.finish());
   const onGone = () => settle({ error: new ConnectError("operation was canceled", Code.Canceled) });
+  // `on`, not `once`: settle removes all four, and `once` would add a wrapper for each.
   request.on("data", onData);
-  request.once("end", onEnd);
-  request.once("error", onGone);
-  request.once("close", onGone);
+  request.on("end", onEnd);
+  request.on("error", onGone);
+  request.on("close", onGone);
 }
 
 function refuse(request: Readable, done: (result: BodyResult) => void, error: ConnectError): void {
