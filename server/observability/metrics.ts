@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { createCallSeries } from "./call-series.js";
 
 /** The server's Prometheus metrics, served at GET /metrics. */
 export interface Metrics {
@@ -18,19 +19,7 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const calls = new Counter({
-    name: "rpc_calls_total",
-    help: "Completed calls by method, protocol and status code.",
-    labelNames: ["method", "protocol", "code"],
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: "rpc_duration_seconds",
-    help: "Call duration from request to final status, in seconds.",
-    labelNames: ["method", "protocol"],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 300],
-    registers: [registry],
-  });
+  const calls = createCallSeries({ registry, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 300] });
   const openStreams = new Gauge({
     name: "rpc_open_streams",
     help: "Streaming calls currently open, by method.",
@@ -56,25 +45,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
-  // prom-client hashes the label object on every update; the children are looked up once per
-  // label set, by method and protocol without building a key string per call.
-  interface CallSeries {
-    duration: ReturnType<typeof duration.labels>;
-    counters: Map<string, ReturnType<typeof calls.labels>>;
-  }
-  const series = new Map<string, Map<string, CallSeries>>();
   return {
     registry,
-    recordCall({ method, protocol, code }, seconds) {
-      let byProtocol = series.get(method);
-      if (byProtocol === undefined) series.set(method, (byProtocol = new Map()));
-      let entry = byProtocol.get(protocol);
-      if (entry === undefined) byProtocol.set(protocol, (entry = { duration: duration.labels(method, protocol), counters: new Map() }));
-      let counter = entry.counters.get(code);
-      if (counter === undefined) entry.counters.set(code, (counter = calls.labels(method, protocol, code)));
-      counter.inc();
-      entry.duration.observe(seconds);
-    },
+    recordCall: ({ method, protocol, code }, seconds) => calls.record(method, protocol, code, seconds),
     streamOpened: (method) => openStreams.inc({ method }),
     streamClosed: (method) => openStreams.dec({ method }),
     recordDelivery: (hub, seconds) => deliveries.observe({ hub }, seconds),
