@@ -4,7 +4,7 @@ import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grp
 import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
-import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
+import { collectLeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
 import { createLightHeaders } from "./light-headers.js";
 import { connectionTransportInfo, type TransportInfo } from "./transport-info.js";
 import { createStallSweeper } from "./stall-sweeper.js";
@@ -31,7 +31,7 @@ export interface GrpcFastPathOptions {
 }
 
 /** Claims an HTTP/2 stream (see OnePortServerOptions.claimStream) if it is a gRPC call it serves. */
-export type GrpcFastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
+export type GrpcFastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: string[]) => boolean;
 
 /**
  * A leaner path for the commonest calls: unary and server-streaming gRPC over HTTP/2 with
@@ -44,7 +44,7 @@ export type GrpcFastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHead
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const stalls = createStallSweeper(options.requestBodyTimeoutMs ?? 30_000);
-  return (stream, headers) => {
+  return (stream, headers, rawHeaders) => {
     const route = routes.get(headers[":path"] as string);
     if (route === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) return false;
     clampTimeoutHeaders(headers);
@@ -74,7 +74,7 @@ export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
       const head: RequestHead = {
         timeout: headers["grpc-timeout"] as string | undefined,
         url: `http://${headers[":authority"]}${headers[":path"]}`,
-        header: headersOf(headers),
+        header: rawHeaders === undefined ? headersOf(headers) : headersOfRaw(rawHeaders, headers),
       };
       void serve(route, message, stream, head, options);
     });

@@ -178,6 +178,33 @@ export function headersOf(headers: Record<string, string | string[] | undefined>
   return lightHeadersOf(fields);
 }
 
+/**
+ * Request headers as a Headers, from an HTTP/2 stream's raw headers (names and values in turn,
+ * lower-case): the names come from the array, where headersOf walks Node's header object twice;
+ * the values from the header object, which the layers before may have changed (timeout-clamp.ts).
+ * A name that comes more than once is joined by Node's rules (cookies, single-value fields), so
+ * that request is left to headersOf.
+ */
+export function headersOfRaw(raw: string[], headers: Record<string, string | string[] | undefined>): Headers {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.charCodeAt(0) === 58 /* ":" */) continue;
+    for (let j = 0; j < i; j += 2) if (raw[j] === name) return headersOf(headers);
+    count++;
+  }
+  const fields = new Array<string>(2 * count);
+  let at = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.charCodeAt(0) === 58) continue;
+    const value = headers[name];
+    fields[at++] = name;
+    fields[at++] = typeof value === "string" ? value : (raw[i + 1] as string);
+  }
+  return lightHeadersOf(fields);
+}
+
 async function* singleMessage(input: unknown): AsyncGenerator<unknown> {
   yield typeof input === "function" ? (input as () => unknown)() : input;
 }

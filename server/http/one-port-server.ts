@@ -7,7 +7,8 @@ import type { NodeHandler } from "./node-handler.js";
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 
-export type ClaimStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+/** Takes a stream, or returns false to leave it to the request handler. rawHeaders: names and values in turn, as received (Node's "stream" event). */
+export type ClaimStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders?: string[]) => boolean;
 
 export interface OnePortServerOptions {
   /** Serves every request, whatever the HTTP version. */
@@ -172,9 +173,10 @@ function closeIdleSessions(server: http2.Http2Server, firstStreamMs: number, idl
 function interceptStreams(server: http2.Http2Server, claim: ClaimStream): void {
   const compatibility = server.listeners("stream") as ((...args: unknown[]) => void)[];
   server.removeAllListeners("stream");
-  server.on("stream", (stream, headers, ...rest) => {
-    if (claim(stream, headers)) return;
-    for (const listener of compatibility) listener.call(server, stream, headers, ...rest);
+  // The event's four arguments by name: a rest parameter would make an array per request.
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+    if (claim(stream, headers, rawHeaders)) return;
+    for (const listener of compatibility) listener.call(server, stream, headers, flags, rawHeaders);
   });
 }
 
