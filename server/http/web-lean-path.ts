@@ -12,7 +12,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
 import { CONNECT_END_STREAM_FLAG, connectEndStreamPayload, connectStreamHead, connectUnaryError, connectUnaryHead, parseConnectContentType } from "./connect-framing.js";
 import { GRPC_WEB_TRAILER_FLAG, grpcWebHead, grpcWebStatus, grpcWebTrailerPayload, grpcWebTrailersOnly, parseGrpcWebContentType } from "./grpc-web-framing.js";
-import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
+import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall, utf8Encoder } from "./lean-routes.js";
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
@@ -184,7 +184,7 @@ function parseConnectGet(routes: Map<string, LeanRoute>, url: string): { route: 
   const encoding = query.get("encoding");
   if ((encoding !== "proto" && encoding !== "json") || !isIdentity(query.get("compression"))) return undefined;
   const text = query.get("message") ?? "";
-  const message = query.get("base64") === "1" ? base64Decode(text) : new TextEncoder().encode(text);
+  const message = query.get("base64") === "1" ? base64Decode(text) : utf8Encoder.encode(text);
   return { route, binary: encoding === "proto", message };
 }
 
