@@ -268,7 +268,7 @@ async function answerConnectUnary(call: WebCall, status: number, header: Headers
  */
 function writeMessage(call: WebCall, header: Headers, bytes: Uint8Array): Promise<void> | undefined {
   if (call.compression !== null && bytes.byteLength >= call.compressMinBytes) {
-    return frameOf(call, bytes, 0).then((frame) => {
+    return compressedFrame(call, bytes, 0).then((frame) => {
       if (!writeFrameWithHead(call, header, frame)) return drained(call.response);
     });
   }
@@ -307,8 +307,9 @@ async function endStream(call: WebCall, header: Headers, trailer: Headers, error
   } else {
     (payload = connectEndStreamPayload(trailer, error)), (flag = CONNECT_END_STREAM_FLAG);
   }
-  const last = await frameOf(call, payload, flag);
-  const first = message === undefined ? undefined : await frameOf(call, message, 0);
+  // Uncompressed frames are made at once: no await, so a unary call's end costs no extra turns.
+  const last = call.compression === null ? envelope(payload, flag) : await compressedFrame(call, payload, flag);
+  const first = message === undefined ? undefined : call.compression === null ? envelope(message, 0) : await compressedFrame(call, message, 0);
   if (isEnded(response)) return;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
   response.end(joinPending(response, first === undefined ? [last] : [first, last]));
@@ -320,7 +321,7 @@ function streamHead(call: WebCall, header: Headers): OutgoingHttpHeaders {
 }
 
 /** One envelope; compressed (flag bit 0x01) when the client accepts it and the payload is not small. */
-async function frameOf(call: WebCall, payload: Uint8Array, flags: number): Promise<Buffer> {
+async function compressedFrame(call: WebCall, payload: Uint8Array, flags: number): Promise<Buffer> {
   if (call.compression === null || payload.byteLength < call.compressMinBytes) return envelope(payload, flags);
   return envelope(await call.compression.compress(payload), flags | 0b1);
 }

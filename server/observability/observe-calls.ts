@@ -30,13 +30,14 @@ const REQUEST_ID = /^[\x20-\x7e]{1,128}$/;
  */
 export function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
   let sequence = 0;
+  const idPrefix = `${process.pid.toString(36)}-`;
   return (next) => async (request) => {
     const started = performance.now();
     const method = procedureName(request.method);
     const contentType = request.header.get("content-type") ?? "";
     const protocol = contentType.startsWith("application/grpc-web") ? "grpc-web" : contentType.startsWith("application/grpc") ? "grpc" : "connect";
     const callerId = request.header.get("x-request-id");
-    const requestId = callerId !== null && REQUEST_ID.test(callerId) ? callerId : `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
+    const requestId = callerId !== null && REQUEST_ID.test(callerId) ? callerId : idPrefix + (++sequence).toString(36);
     const call = new ObservedCall(logger, metrics, request.header, request.contextValues, started, method, protocol, requestId);
     try {
       const response = await next(request);
