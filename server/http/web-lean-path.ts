@@ -12,7 +12,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
 import { CONNECT_END_STREAM_FLAG, connectEndStreamPayload, connectStreamHead, connectUnaryError, connectUnaryHead, parseConnectContentType } from "./connect-framing.js";
 import { GRPC_WEB_TRAILER_FLAG, grpcWebHead, grpcWebStatus, grpcWebTrailerPayload, grpcWebTrailersOnly, parseGrpcWebContentType } from "./grpc-web-framing.js";
-import { collectLeanRoutes, headersOf, type LeanRoute, parseRequest, startCall, utf8Encoder } from "./lean-routes.js";
+import { collectLeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseRequest, startCall, utf8Encoder } from "./lean-routes.js";
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
@@ -203,7 +203,8 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
     url,
     signal: lifetime.signal,
     timeoutMs: lifetime.timeoutMs,
-    requestHeader: headersOf(call.request.headers),
+    // HTTP/2's raw header names are lower-case (HTTP/1.1's are as sent): one pass over them.
+    requestHeader: "stream" in call.request ? headersOfRaw(call.request.rawHeaders, call.request.headers) : headersOf(call.request.headers),
     contextValues: options.contextValues?.(call.request) ?? createCallValues(),
     input,
   });
