@@ -43,19 +43,19 @@ export type GrpcFastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHead
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-  const stalls = createStallSweeper(options.requestBodyTimeoutMs ?? 30_000);
+  const stalls = createStallSweeper<ServerHttp2Stream>(options.requestBodyTimeoutMs ?? 30_000, (stream) => {
+    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
+  });
   return (stream, headers, rawHeaders) => {
     const route = routes.get(headers[":path"] as string);
     if (route === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) return false;
     clampTimeoutHeaders(headers);
     // A stream error after the request is read has nothing left to fail; without a listener it would be thrown.
     stream.on("error", ignoreError);
-    const unwatch = stalls.watch(() => {
-      if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
-    });
+    stalls.watch(stream);
     const methodKind = route.method.methodKind === "unary" ? "unary" : "server-streaming";
     readOneEnvelope(stream, { readMaxBytes: route.readMaxBytes, methodKind }, (body) => {
-      unwatch();
+      stalls.unwatch(stream);
       if (body.error !== undefined) {
         if (body.error.code === Code.Canceled) return; // the client has gone (or the stall reset it)
         sendStatus(stream, body.error);

@@ -1,4 +1,4 @@
-import { constants } from "node:http2";
+import { constants, type Http2ServerRequest } from "node:http2";
 import type { NodeHandler } from "./node-handler.js";
 import { createStallSweeper } from "./stall-sweeper.js";
 
@@ -10,15 +10,18 @@ import { createStallSweeper } from "./stall-sweeper.js";
  * HTTP/1.1 needs none of this: Node's requestTimeout covers it.
  */
 export function withRequestBodyTimeout(handler: NodeHandler, paths: ReadonlySet<string>, timeoutMs: number): NodeHandler {
-  const stalls = createStallSweeper(timeoutMs);
+  const stalls = createStallSweeper<Http2ServerRequest>(timeoutMs, (request) => {
+    if (!request.complete && !request.stream.destroyed) request.stream.close(constants.NGHTTP2_CANCEL);
+  });
+  // Shared listeners (each event comes once), no closure per request.
+  function unwatchRequest(this: Http2ServerRequest): void {
+    stalls.unwatch(this);
+  }
   return (request, response) => {
     if ("stream" in request && !request.complete && paths.has((request.url ?? "").split("?")[0] as string)) {
-      const stream = request.stream;
-      const unwatch = stalls.watch(() => {
-        if (!request.complete && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
-      });
-      request.once("end", unwatch);
-      stream.once("close", unwatch);
+      stalls.watch(request);
+      request.on("end", unwatchRequest);
+      request.on("close", unwatchRequest);
     }
     handler(request, response);
   };
