@@ -1,4 +1,5 @@
 import { type DescField, type DescMessage, protoInt64, ScalarType, toBinary } from "@bufbuild/protobuf";
+import { envelope } from "./envelope.js";
 
 /**
  * Binary protobuf encoding of response messages, written into one reused buffer and copied out
@@ -33,21 +34,13 @@ export function createMessageEncoder(schema: DescMessage): MessageEncoder {
       return copyOut(0);
     },
     frame(message, flags = 0) {
-      if (write === undefined || !encode(write, message, 5)) return framed(fallback(message), flags);
+      if (write === undefined || !encode(write, message, 5)) return envelope(fallback(message), flags);
       const length = pos - 5;
       buf[0] = flags;
       buf.writeUInt32BE(length, 1);
       return copyOut(0);
     },
   };
-}
-
-function framed(bytes: Uint8Array, flags: number): Buffer {
-  const frame = Buffer.allocUnsafe(5 + bytes.length);
-  frame[0] = flags;
-  frame.writeUInt32BE(bytes.length, 1);
-  frame.set(bytes, 5);
-  return frame;
 }
 
 // The one scratch buffer; encoding is synchronous and never re-entered.
