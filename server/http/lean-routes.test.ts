@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { create, toJsonString } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { FeatureSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
 import { collectLeanRoutes, headersOf, headersOfRaw, utf8Encoder } from "./lean-routes.js";
 
@@ -51,4 +52,24 @@ describe("a lean route's JSON", () => {
     expect(Buffer.isBuffer(json)).toBe(true);
     expect(Buffer.from(json).toString()).toBe(toJsonString(FeatureSchema, feature));
   });
+
+  it("fails to encode what connect's serializer fails on, with connect's error", () => {
+    const routes = collectLeanRoutes((router) => router.service(RouteGuide, { getFeature: () => create(FeatureSchema) }), [], 1024);
+    const route = routes.get("/routeguide.RouteGuide/GetFeature")!;
+    const broken = create(FeatureSchema, { location: { latitude: 1.5 } });
+    const connects = captured(() => route.serialization.getO(true).serialize(broken));
+    expect(connects).toMatchObject({ code: Code.Internal });
+    expect(captured(() => route.encode(broken, true))).toEqual(connects);
+    expect(captured(() => route.encoder.frame(broken))).toEqual(connects);
+  });
 });
+
+function captured(run: () => unknown): { code: Code; message: string } | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    const connectError = ConnectError.from(error);
+    return { code: connectError.code, message: connectError.message };
+  }
+}

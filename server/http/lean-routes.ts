@@ -100,7 +100,8 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
     };
     const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
     const serialization = createMethodSerializationLookup(method, undefined, jsonOptions, { readMaxBytes, writeMaxBytes: 0xffffffff });
-    const encoder = createMessageEncoder(method.output);
+    // What it cannot encode goes to connect's serializer: the same error as connect-node's ("serialize binary: ...").
+    const encoder = createMessageEncoder(method.output, (message) => serialization.getO(true).serialize(message as never));
     const json = serialization.getO(false);
     const encode = (message: unknown, binary: boolean) => (binary ? encoder.bytes(message as object) : json.serialize(message as never));
     const last = [

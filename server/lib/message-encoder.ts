@@ -16,7 +16,8 @@ import { envelope } from "./envelope.js";
  * repeated messages, oneofs. A type with anything else (maps, groups, wrappers and other
  * well-known types, sint64 and the fixed 64-bit types, legacy required fields) is left to
  * `toBinary`, and so is any message whose values it does not expect (numbers as strings,
- * unknown fields), so that protobuf-es encodes them or throws its own error.
+ * unknown fields), so that protobuf-es encodes them or throws its own error (or the fallback
+ * given, see below).
  */
 export interface MessageEncoder {
   /** The message's bytes. */
@@ -25,9 +26,12 @@ export interface MessageEncoder {
   frame(message: object, flags?: number): Buffer;
 }
 
-export function createMessageEncoder(schema: DescMessage): MessageEncoder {
+/**
+ * `fallback` serializes what the encoder leaves alone; default: `toBinary`. The lean paths give
+ * connect's own serializer, so that a message it cannot encode fails as on connect-node's path.
+ */
+export function createMessageEncoder(schema: DescMessage, fallback: (message: object) => Uint8Array = (message) => toBinary(schema, message as never)): MessageEncoder {
   const write = compiledWriter(schema, new Map());
-  const fallback = (message: object) => toBinary(schema, message as never);
   return {
     bytes(message) {
       if (write === undefined || !encode(write, message, 0)) return fallback(message);
