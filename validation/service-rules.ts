@@ -20,7 +20,7 @@ export function serviceRules(): RequestRules {
   return rules;
 }
 
-/** The same rules checked by protovalidate alone, without the quick check: for the bench and the equivalence tests. */
+/** The same rules checked by protovalidate alone, without the quick check: for the bench's comparison (bench/workloads/validation-cost.ts). */
 export function serviceRulesWithoutQuickCheck(): RequestRules {
   return createRequestRules({ ...SERVICE_RULES, quickCheck: false });
 }
