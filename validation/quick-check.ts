@@ -33,24 +33,28 @@ export type AnnotatedLookup = (typeName: string) => DescMessage | undefined;
  * repeated or map fields of governed types) leaves the type to protovalidate alone.
  */
 export function compileQuickCheck(schema: DescMessage, lookup: AnnotatedLookup, governs: (schema: DescMessage) => boolean): QuickCheck | undefined {
-  return compile(schema, lookup, governs, new Map());
+  return compile(schema, { lookup, governs, compiled: new Map() });
 }
 
 type FieldCheck = (message: Record<string, unknown>) => boolean;
 
-function compile(
-  schema: DescMessage,
-  lookup: AnnotatedLookup,
-  governs: (schema: DescMessage) => boolean,
-  compiling: Map<string, QuickCheck | undefined>,
-): QuickCheck | undefined {
-  if (compiling.has(schema.typeName)) return compiling.get(schema.typeName);
-  compiling.set(schema.typeName, undefined); // a type that contains itself: left to protovalidate
-  const annotated = lookup(schema.typeName);
+/** What one compileQuickCheck carries through its types and fields. */
+interface Compilation {
+  lookup: AnnotatedLookup;
+  governs(schema: DescMessage): boolean;
+  /** The checks made so far, by type name; undefined for a type left to protovalidate (or being compiled). */
+  compiled: Map<string, QuickCheck | undefined>;
+}
+
+function compile(schema: DescMessage, compilation: Compilation): QuickCheck | undefined {
+  const { compiled } = compilation;
+  if (compiled.has(schema.typeName)) return compiled.get(schema.typeName);
+  compiled.set(schema.typeName, undefined); // a type that contains itself: left to protovalidate
+  const annotated = compilation.lookup(schema.typeName);
   if (annotated === undefined || hasOption(annotated, messageRulesOption) || annotated.oneofs.some((oneof) => hasOption(oneof, oneofRulesOption))) return undefined;
   const checks: FieldCheck[] = [];
   for (const field of annotated.fields) {
-    const check = compileField(field, lookup, governs, compiling);
+    const check = compileField(field, compilation);
     if (check === undefined) return undefined;
     if (check !== keepsAll) checks.push(check);
   }
@@ -58,7 +62,7 @@ function compile(
     for (let i = 0; i < checks.length; i++) if (!(checks[i] as FieldCheck)(message)) return false;
     return true;
   };
-  compiling.set(schema.typeName, quick);
+  compiled.set(schema.typeName, quick);
   return quick;
 }
 
@@ -66,14 +70,9 @@ const keepsAll: FieldCheck = () => true;
 
 const SIGNED_32 = new Set([ScalarType.INT32, ScalarType.SINT32, ScalarType.SFIXED32]);
 
-function compileField(
-  field: DescField,
-  lookup: AnnotatedLookup,
-  governs: (schema: DescMessage) => boolean,
-  compiling: Map<string, QuickCheck | undefined>,
-): FieldCheck | undefined {
+function compileField(field: DescField, compilation: Compilation): FieldCheck | undefined {
   const rules = hasOption(field, fieldRulesOption) ? getOption(field, fieldRulesOption) : undefined;
-  const nestedGoverned = field.message !== undefined && governs(field.message);
+  const nestedGoverned = field.message !== undefined && compilation.governs(field.message);
   if (rules === undefined && !nestedGoverned) return keepsAll;
   if (field.oneof !== undefined || (field.fieldKind !== "scalar" && field.fieldKind !== "message")) return undefined;
   if (rules !== undefined && !onlyCelAndRequired(rules)) return undefined;
@@ -81,7 +80,7 @@ function compileField(
   if (field.fieldKind === "message") {
     if ((rules?.cel.length ?? 0) > 0) return undefined;
     const required = rules?.required === true;
-    const nested = nestedGoverned ? compile(field.message, lookup, governs, compiling) : keepsAll;
+    const nested = nestedGoverned ? compile(field.message, compilation) : keepsAll;
     if (nested === undefined) return undefined;
     return (message) => {
       const value = message[name] as Record<string, unknown> | undefined;
