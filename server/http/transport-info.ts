@@ -38,7 +38,7 @@ export function connectionTransportInfo(
  * Reads the socket's address fields one by one: they are getters, so spreading the socket
  * (or the HTTP/2 compatibility layer's proxy of it) copies none of them.
  */
-export function transportInfo(
+function transportInfo(
   httpVersion: string,
   socket: { remoteAddress?: string; remotePort?: number } | undefined,
   connection: object | undefined,
