@@ -46,8 +46,6 @@ function isoTime(): string {
  * fields into a new record cost more than the rest of the line.)
  */
 function line(level: LogLevel, message: string, fields: Record<string, unknown> | undefined): string {
-  const head = `{"time":"${isoTime()}","level":"${level}","msg":${JSON.stringify(message)}`;
-  if (fields === undefined) return `${head}}`;
   for (const key in fields) {
     const value = fields[key];
     if (typeof value === "bigint" || value instanceof Error || key === "time" || key === "level" || key === "msg") {
@@ -56,7 +54,8 @@ function line(level: LogLevel, message: string, fields: Record<string, unknown> 
       return stringify(record);
     }
   }
-  const body = stringify(fields);
+  const head = `{"time":"${isoTime()}","level":"${level}","msg":${JSON.stringify(message)}`;
+  const body = fields === undefined ? "{}" : stringify(fields);
   return body === "{}" ? `${head}}` : `${head},${body.slice(1)}`;
 }
 
