@@ -158,6 +158,14 @@ describe("the message encoder", () => {
     expect(() => encoder.bytes(foreign as never)).toThrow(captureError(() => toBinary(FeatureSchema, foreign as never)));
   });
 
+  it("encodes a message of megabytes, and small ones after it, as toBinary does", () => {
+    const encoder = createMessageEncoder(FeatureSchema);
+    for (const name of ["x".repeat(3 * 1024 * 1024), "small", "ü".repeat(40_000), "again"]) {
+      const feature = create(FeatureSchema, { name, location: { latitude: -5 } });
+      expect(encoder.frame(feature).equals(envelope(toBinary(FeatureSchema, feature)))).toBe(true);
+    }
+  });
+
   it("gives each message its own bytes: the scratch buffer is not shared with what it returns", () => {
     const encoder = createMessageEncoder(FeatureSchema);
     const first = encoder.frame(create(FeatureSchema, { name: "first" }));

@@ -35,26 +35,30 @@ export function createMessageEncoder(schema: DescMessage, fallback: (message: ob
   return {
     bytes(message) {
       if (write === undefined || !encode(write, message, 0)) return fallback(message);
-      return copyOut(0);
+      return copyOut();
     },
     frame(message, flags = 0) {
       if (write === undefined || !encode(write, message, 5)) return envelope(fallback(message), flags);
       const length = pos - 5;
       buf[0] = flags;
       buf.writeUInt32BE(length, 1);
-      return copyOut(0);
+      return copyOut();
     },
   };
 }
 
-// The one scratch buffer; encoding is synchronous and never re-entered.
-let buf = Buffer.allocUnsafeSlow(16 * 1024);
+// The one scratch buffer; encoding is synchronous and never re-entered. It grows for a large
+// message, and back to its first size at the next message once past KEPT_BYTES.
+const FIRST_BYTES = 16 * 1024;
+const KEPT_BYTES = 1024 * 1024;
+let buf = Buffer.allocUnsafeSlow(FIRST_BYTES);
 let pos = 0;
 
-/** Thrown by a writer that meets a value it does not expect: the whole message goes to toBinary. */
+/** Thrown by a writer that meets a value it does not expect: the whole message goes to the fallback. */
 const UNEXPECTED = new Error("message-encoder: value left to toBinary");
 
 function encode(write: MessageWriter, message: object, start: number): boolean {
+  if (buf.length > KEPT_BYTES) buf = Buffer.allocUnsafeSlow(FIRST_BYTES);
   pos = start;
   ensure(start);
   try {
@@ -66,9 +70,10 @@ function encode(write: MessageWriter, message: object, start: number): boolean {
   }
 }
 
-function copyOut(start: number): Buffer {
-  const out = Buffer.allocUnsafe(pos - start);
-  buf.copy(out, 0, start, pos);
+/** The bytes written, in a buffer of their own. */
+function copyOut(): Buffer {
+  const out = Buffer.allocUnsafe(pos);
+  buf.copy(out, 0, 0, pos);
   return out;
 }
 
