@@ -202,6 +202,7 @@ export function headersOfRaw(raw: string[], headers: Record<string, string | str
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     if (name.charCodeAt(0) === 58 /* ":" */) continue;
+    // Quadratic, on a list Node caps at maxHeaderListPairs (128 by default, not raised here).
     for (let j = 0; j < i; j += 2) if (raw[j] === name) return headersOf(headers);
     count++;
   }
