@@ -253,12 +253,12 @@ async function answerError(call: WebCall, error: ConnectError, header: Headers =
 }
 
 async function answerConnectUnary(call: WebCall, status: number, header: Headers, trailer: Headers, bytes: Uint8Array, binary = call.binary): Promise<void> {
-  const { response, compression } = call;
+  const { response } = call;
   let body = bytes;
-  const compressed = compression !== null && body.byteLength >= call.compressMinBytes;
-  if (compressed) body = await compression.compress(body);
+  let encoding: string | undefined;
+  if (compresses(call, body)) (body = await call.compression.compress(body)), (encoding = call.compression.name);
   if (isEnded(response)) return;
-  response.writeHead(status, connectUnaryHead(binary, header, trailer, body.byteLength, compressed ? compression.name : undefined));
+  response.writeHead(status, connectUnaryHead(binary, header, trailer, body.byteLength, encoding));
   response.end(body);
 }
 
@@ -268,7 +268,7 @@ async function answerConnectUnary(call: WebCall, status: number, header: Headers
  * an uncompressed stream's messages cost no await each.
  */
 function writeMessage(call: WebCall, header: Headers, bytes: Uint8Array): Promise<void> | undefined {
-  if (call.compression !== null && bytes.byteLength >= call.compressMinBytes) {
+  if (compresses(call, bytes)) {
     return compressedFrame(call, bytes, 0).then((frame) => {
       if (!writeFrameWithHead(call, header, frame)) return drained(call.response);
     });
@@ -309,8 +309,8 @@ async function endStream(call: WebCall, header: Headers, trailer: Headers, error
     (payload = connectEndStreamPayload(trailer, error)), (flag = CONNECT_END_STREAM_FLAG);
   }
   // Uncompressed frames are made at once: no await, so a unary call's end costs no extra turns.
-  const last = call.compression === null ? envelope(payload, flag) : await compressedFrame(call, payload, flag);
-  const first = message === undefined ? undefined : call.compression === null ? envelope(message, 0) : await compressedFrame(call, message, 0);
+  const last = compresses(call, payload) ? await compressedFrame(call, payload, flag) : envelope(payload, flag);
+  const first = message === undefined ? undefined : compresses(call, message) ? await compressedFrame(call, message, 0) : envelope(message, 0);
   if (isEnded(response)) return;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
   response.end(joinPending(response, first === undefined ? [last] : [first, last]));
@@ -321,9 +321,13 @@ function streamHead(call: WebCall, header: Headers): OutgoingHttpHeaders {
   return call.protocol === "grpc-web" ? grpcWebHead(call.binary, header, encoding) : connectStreamHead(call.binary, header, encoding);
 }
 
-/** One envelope; compressed (flag bit 0x01) when the client accepts it and the payload is not small. */
-async function compressedFrame(call: WebCall, payload: Uint8Array, flags: number): Promise<Buffer> {
-  if (call.compression === null || payload.byteLength < call.compressMinBytes) return envelope(payload, flags);
+/** Whether `payload` goes out compressed: the client accepts a compression and the payload is not small. */
+function compresses(call: WebCall, payload: Uint8Array): call is WebCall & { compression: Compression } {
+  return call.compression !== null && payload.byteLength >= call.compressMinBytes;
+}
+
+/** One envelope, compressed (flag bit 0x01); only for a payload that `compresses`. */
+async function compressedFrame(call: WebCall & { compression: Compression }, payload: Uint8Array, flags: number): Promise<Buffer> {
   return envelope(await call.compression.compress(payload), flags | 0b1);
 }
 
