@@ -35,14 +35,15 @@ import { createHealthStatus, type HealthStatus } from "./health/health-status.js
 import { createHealthService } from "./health/health-service.js";
 import { createReflectionService } from "./reflection/reflection-service.js";
 import { createInProcessHub, type LiveHub } from "./hub/live-hub.js";
-import { withCors } from "./http/cors.js";
+import { createCorsPolicy, withCors } from "./http/cors.js";
 import { withRequestBodyTimeout } from "./http/request-body-timeout.js";
 import { withUnreadBodyRelease } from "./http/unread-body.js";
 import { withWritesReleasedOnClose } from "./http/closed-response.js";
 import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
 import { withGrpcTrailersOnly } from "./http/grpc-trailers-only.js";
-import { createGrpcFastPath, type GrpcFastPath } from "./http/grpc-fast-path.js";
+import { createGrpcFastPath } from "./http/grpc-fast-path.js";
+import type { ClaimStream } from "./http/one-port-server.js";
 import { createWebLeanPath, withWebLeanPath } from "./http/web-lean-path.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
 import { type FeatureDb, loadFeatureDb } from "./route-guide/feature-db.js";
@@ -142,10 +143,11 @@ export interface App {
   /** The Node request handler for both HTTP versions: CORS, wire status fixes, then gRPC, gRPC-Web and Connect. */
   handler: ReturnType<typeof withCors>;
   /**
-   * Claims unary and server-streaming gRPC calls on HTTP/2 streams before they reach `handler`, and serves them on
-   * a leaner path (listenOnePort's claimStream). Undefined when grpcFastPath is false.
+   * Claims unary and server-streaming calls on HTTP/2 streams before they reach `handler`, and serves them on
+   * the lean paths (listenOnePort's claimStream): gRPC on the fast path, gRPC-Web and Connect on the web lean
+   * path. Undefined when both are off.
    */
-  claimStream: GrpcFastPath | undefined;
+  claimStream: ClaimStream | undefined;
   readonly storage: Storage;
   readonly noteHub: LiveHub<NoteEvent>;
   readonly chatHub: LiveHub<ChatMessage>;
@@ -284,20 +286,21 @@ export function createApp(options: AppOptions = {}): App {
   // clamp, the Connect GET guard, the HTTP/2 body timeout, then CORS.
   let http = withWireStatusFixes(connectHandler);
   http = withGrpcTrailersOnly(http);
-  if (options.webLeanPath !== false) {
-    const lean = createWebLeanPath({ routes, ...routerOptions, contextValues: (request) => contextValues(transportOf(request)) });
-    http = withWebLeanPath(http, lean);
-  }
+  const cors = createCorsPolicy({ allowedOrigins: options.corsOrigins });
+  const webLean =
+    options.webLeanPath === false ? undefined : createWebLeanPath({ routes, ...routerOptions, contextValues, cors, requestBodyTimeoutMs });
+  if (webLean !== undefined) http = withWebLeanPath(http, webLean);
   http = withWritesReleasedOnClose(http);
   http = withUnreadBodyRelease(http);
   http = withTimeoutClamp(http);
   http = withConnectGetGuard(http, logRefused);
   http = withRequestBodyTimeout(http, singleMessagePaths(served), requestBodyTimeoutMs);
-  const handler = withCors(http, { allowedOrigins: options.corsOrigins });
-  const claimStream =
+  const handler = withCors(http, cors);
+  const grpcFast =
     options.grpcFastPath === false
       ? undefined
       : createGrpcFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, requestBodyTimeoutMs, shutdownSignal: shutdown.signal, contextValues });
+  const claimStream = eitherClaim(grpcFast, webLean?.claimStream);
 
   function beginShutdown(): void {
     if (shutdown.signal.aborted) return;
@@ -324,4 +327,10 @@ export function createApp(options: AppOptions = {}): App {
       await storage.close();
     },
   };
+}
+
+/** Either claim, the first one first; undefined if neither is on. */
+function eitherClaim(first: ClaimStream | undefined, second: ClaimStream | undefined): ClaimStream | undefined {
+  if (first === undefined || second === undefined) return first ?? second;
+  return (stream, headers, rawHeaders) => first(stream, headers, rawHeaders) || second(stream, headers, rawHeaders);
 }

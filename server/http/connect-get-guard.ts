@@ -19,20 +19,29 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
  */
 export function withConnectGetGuard(handler: NodeHandler, onRefused: (refusal: Refusal) => void): NodeHandler {
   return (request, response) => {
-    if (request.method === "GET" && request.url?.includes("base64=1")) {
-      const url = new URL(request.url, "http://localhost");
-      const message = url.searchParams.get("message") ?? "";
-      if (url.searchParams.get("base64") === "1" && (!BASE64.test(message) || message.replace(/=+$/, "").length % 4 === 1)) {
-        const text = "message: query parameter is not valid base64";
-        onRefused({ method: url.pathname.slice(1), protocol: "connect", code: "INVALID_ARGUMENT", message: text, request });
-        const body = JSON.stringify({ code: "invalid_argument", message: text });
-        response.statusCode = 400;
-        response.setHeader("content-type", "application/json");
-        response.setHeader("content-length", Buffer.byteLength(body));
-        response.end(body);
-        return;
-      }
+    const refused = request.method === "GET" ? refusedGet(request.url ?? "") : undefined;
+    if (refused !== undefined) {
+      onRefused({ method: refused.pathname.slice(1), protocol: "connect", code: "INVALID_ARGUMENT", message: refused.message, request });
+      const body = JSON.stringify({ code: "invalid_argument", message: refused.message });
+      response.statusCode = 400;
+      response.setHeader("content-type", "application/json");
+      response.setHeader("content-length", Buffer.byteLength(body));
+      response.end(body);
+      return;
     }
     handler(request, response);
   };
+}
+
+/** Whether a `message` declared base64 can be read as base64: paths that bypass the guard leave other GETs to it. */
+export function isBase64Message(message: string): boolean {
+  return BASE64.test(message) && message.replace(/=+$/, "").length % 4 !== 1;
+}
+
+function refusedGet(url: string): { pathname: string; message: string } | undefined {
+  const queryStart = url.indexOf("?");
+  if (queryStart < 0 || !url.includes("base64=1", queryStart)) return undefined;
+  const query = new URLSearchParams(url.slice(queryStart + 1));
+  if (query.get("base64") !== "1" || isBase64Message(query.get("message") ?? "")) return undefined;
+  return { pathname: new URL(url, "http://localhost").pathname, message: "message: query parameter is not valid base64" };
 }

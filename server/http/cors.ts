@@ -15,34 +15,51 @@ export interface CorsOptions {
   maxAgeSeconds?: number;
 }
 
+/** The CORS decision for one origin, shared by the HTTP layer and the paths that bypass it. */
+export interface CorsPolicy {
+  /** The headers an actual (not preflight) call from `origin` gets, lower-case; undefined if the origin is not allowed. */
+  responseHeaders(origin: string | undefined): Readonly<Record<string, string>> | undefined;
+  /** The headers a preflight from an allowed origin gets on top of `responseHeaders`. */
+  readonly preflightHeaders: Readonly<Record<string, string>>;
+}
+
 /**
  * Cross-origin access for browser clients. Allowed and exposed headers come from connect's
  * `cors` lists, so grpc-status and grpc-message reach browser clients on errors too.
  */
-export function withCors(handler: NodeHandler, options: CorsOptions = {}): NodeHandler {
+export function createCorsPolicy(options: CorsOptions = {}): CorsPolicy {
   const origins = new Set(options.allowedOrigins ?? []);
-  const allowedHeaders = [...connectCors.allowedHeaders, ...(options.extraAllowedHeaders ?? ["Authorization", "X-Request-Id", "Traceparent", "Tracestate"])].join(", ");
   const exposedHeaders = [...connectCors.exposedHeaders, ...(options.extraExposedHeaders ?? ["X-Request-Id"])].join(", ");
-  const allowedMethods = connectCors.allowedMethods.join(", ");
-  const maxAge = String(options.maxAgeSeconds ?? 7200);
-
-  return (request, response) => {
-    const origin = request.headers.origin;
-    const allowed = origin !== undefined && (origins.has("*") || origins.has(origin));
-    const isPreflight = request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined;
-    if (allowed) {
-      response.setHeader("Access-Control-Allow-Origin", origin);
-      response.setHeader("Vary", "Origin");
-      response.setHeader("Access-Control-Expose-Headers", exposedHeaders);
-    }
-    if (isPreflight) {
-      if (allowed) {
-        response.setHeader("Access-Control-Allow-Methods", allowedMethods);
-        response.setHeader("Access-Control-Allow-Headers", allowedHeaders);
-        response.setHeader("Access-Control-Max-Age", maxAge);
+  // One object per allowed origin, made on its first call: an allowed origin is a short, fixed list (or "*").
+  const byOrigin = new Map<string, Readonly<Record<string, string>>>();
+  return {
+    responseHeaders(origin) {
+      if (origin === undefined || !(origins.has("*") || origins.has(origin))) return undefined;
+      let headers = byOrigin.get(origin);
+      if (headers === undefined) {
+        headers = { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": exposedHeaders };
+        if (byOrigin.size < 1_000) byOrigin.set(origin, headers); // "*" lets any origin in: the cache stays bounded
       }
+      return headers;
+    },
+    preflightHeaders: {
+      "access-control-allow-methods": connectCors.allowedMethods.join(", "),
+      "access-control-allow-headers": [...connectCors.allowedHeaders, ...(options.extraAllowedHeaders ?? ["Authorization", "X-Request-Id", "Traceparent", "Tracestate"])].join(", "),
+      "access-control-max-age": String(options.maxAgeSeconds ?? 7200),
+    },
+  };
+}
+
+/** createCorsPolicy as a layer: answers preflights, and sets the headers of allowed origins' calls. */
+export function withCors(handler: NodeHandler, options: CorsOptions | CorsPolicy = {}): NodeHandler {
+  const policy = "responseHeaders" in options ? options : createCorsPolicy(options);
+  return (request, response) => {
+    const allowed = policy.responseHeaders(request.headers.origin);
+    if (allowed !== undefined) for (const name in allowed) response.setHeader(name, allowed[name] as string);
+    if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
+      if (allowed !== undefined) for (const name in policy.preflightHeaders) response.setHeader(name, policy.preflightHeaders[name] as string);
       // Without the allow headers the browser refuses the call; the status alone says nothing.
-      response.statusCode = allowed ? 204 : 403;
+      response.statusCode = allowed !== undefined ? 204 : 403;
       response.end();
       return;
     }

@@ -192,6 +192,34 @@ describe("limits and bad input", () => {
         expect(stream.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
       });
     }
+
+    // The browsers' protocols on the lean path, whose HTTP/2 streams are claimed before the HTTP layers.
+    const webForms = [
+      // An error with no header metadata: trailers-only, the status in the response headers.
+      { name: "gRPC-Web", contentType: "application/grpc-web+proto", body: announced(200_000), refused: (head: http2.IncomingHttpHeaders) => head["grpc-status"] === "8" },
+      { name: "Connect", contentType: "application/proto", body: Buffer.alloc(70_000), refused: (head: http2.IncomingHttpHeaders, body: string) => Number(head[":status"]) === 429 && body.includes('"code":"resource_exhausted"') },
+    ];
+    it.each(webForms.map((each) => [each.name, each] as const))("lean paths: %s unary, body still coming", async (_name, form) => {
+      const session = http2.connect(server.url);
+      session.on("error", () => {});
+      const stream = session.request({ ":method": "POST", ":path": "/routeguide.RouteGuide/GetFeature", "content-type": form.contentType });
+      const chunks: Buffer[] = [];
+      let head: http2.IncomingHttpHeaders = {};
+      stream.on("response", (received) => (head = received));
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", () => {});
+      stream.write(form.body);
+      const sending = setInterval(() => stream.closed || stream.write(Buffer.alloc(1_000)), 5);
+      const closed = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 10_000);
+        stream.on("close", () => (clearTimeout(timer), resolve(true)));
+      });
+      clearInterval(sending);
+      session.destroy();
+      expect(form.refused(head, Buffer.concat(chunks).toString("latin1"))).toBe(true);
+      expect(closed).toBe(true);
+      expect(stream.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
+    });
   });
 
   it("HTTP/1.1: after an oversized request is refused, the same connection serves the next call", async () => {

@@ -1,6 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Readable } from "node:stream";
-import type { NodeRequest } from "./node-handler.js";
 
 /** What was read: the request's bytes, or why there are none to use. */
 export type BodyResult = { bytes: Uint8Array; error?: undefined } | { bytes?: undefined; error: ConnectError };
@@ -11,8 +10,8 @@ export type BodyResult = { bytes: Uint8Array; error?: undefined } | { bytes?: un
  * connect's `readAllBytes` words it. Once refused, the request is paused; the rest of the body
  * is for the unread-body layer (unread-body.ts) to drain or reset after the answer.
  */
-export function readWholeBody(request: NodeRequest, readMaxBytes: number, done: (result: BodyResult) => void): void {
-  const hint = lengthHint(request.headers["content-length"]);
+export function readWholeBody(request: Readable, contentLength: string | undefined, readMaxBytes: number, done: (result: BodyResult) => void): void {
+  const hint = lengthHint(contentLength);
   if (hint !== undefined && hint > readMaxBytes) {
     return refuse(request, done, new ConnectError(`message size ${hint} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
   }

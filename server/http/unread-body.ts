@@ -70,12 +70,21 @@ interface Unread {
   [unreadSocket]?: Socket | null;
 }
 
+/**
+ * The same release for an HTTP/2 stream served without the compatibility layer (a lean path
+ * claimed it) and answered before its request ended: reset with NO_ERROR once the answer is out.
+ */
+export function releaseUnreadStream(stream: ServerHttp2Stream): void {
+  stream.on("finish", resetOnceFinished);
+}
+
 function resetOnceFinished(this: ServerHttp2Stream & Unread): void {
   setImmediate(resetOnceAnswered, this, 1_000);
 }
 
 function resetOnceAnswered(stream: ServerHttp2Stream & Unread, turnsLeft: number): void {
-  if (stream[unreadRequest]?.complete || stream.destroyed) return;
+  const request = stream[unreadRequest];
+  if ((request === undefined ? stream.readableEnded : request.complete) || stream.destroyed) return;
   if (stream.state.localClose !== 1 && turnsLeft > 0) return void setImmediate(resetOnceAnswered, stream, turnsLeft - 1);
   stream.close(constants.NGHTTP2_NO_ERROR);
 }

@@ -29,16 +29,23 @@ vi.mock("@connectrpc/connect-node", async (importOriginal) => {
 
 const ORIGIN = "http://app.example";
 let lean: { app: App; server: OnePortServer };
+/** The same app, with its HTTP/2 streams claimed before Node's compatibility layer (as main.ts serves). */
+let leanStreams: { app: App; server: OnePortServer };
 let plain: { app: App; server: OnePortServer };
+/** Which requests to leanStreams reached Node's compatibility layer (rather than being claimed as streams). */
+const reachedCompatibilityLayer: string[] = [];
 
 beforeAll(async () => {
   const options = { maxMessageBytes: 1024, grpcFastPath: false, corsOrigins: [ORIGIN] };
   const leanApp = createTestApp({ ...options, webLeanPath: true });
   lean = { app: leanApp, server: await listenOnePort({ handler: leanApp.handler, port: 0 }) };
+  const handler: typeof leanApp.handler = (request, response) => (reachedCompatibilityLayer.push(String(request.url)), leanApp.handler(request, response));
+  leanStreams = { app: leanApp, server: await listenOnePort({ handler, claimStream: leanApp.claimStream, port: 0 }) };
   const plainApp = createTestApp({ ...options, webLeanPath: false });
   plain = { app: plainApp, server: await listenOnePort({ handler: plainApp.handler, port: 0 }) };
 });
 afterAll(async () => {
+  await leanStreams.server.close(1_000);
   for (const { app, server } of [lean, plain]) {
     await server.close(1_000);
     await app.close();
@@ -184,38 +191,51 @@ const GETS: Array<{ name: string; query: string; path?: string; headers?: Record
   { name: "malformed protobuf", query: `encoding=proto&base64=1&message=${Buffer.from([0x0a, 0xff]).toString("base64url")}` },
   { name: "an oversized message", query: `encoding=proto&base64=1&message=${Buffer.alloc(2048, 0x20).toString("base64url")}` },
   { name: "no message", query: "encoding=proto" },
+  { name: "malformed base64 (the GET guard answers)", query: "encoding=proto&base64=1&message=a%21b%3F" },
   { name: "a malformed deadline", query: `encoding=json&message=%7B%7D`, headers: { "connect-timeout-ms": "soon" } },
   { name: "an unknown user", path: "/userservice.UserService/GetUser", query: `encoding=json&message=${encodeURIComponent('{"id":"nobody"}')}`, headers: { authorization: `Bearer ${TEST_TOKEN}` } },
   { name: "a bad token", path: "/userservice.UserService/GetUser", query: `encoding=json&message=%7B%7D`, headers: { authorization: "Bearer nope" } },
 ];
 
+/** Each way a call reaches the lean path: HTTP/1.1, HTTP/2 through Node's compatibility layer, HTTP/2 streams claimed before it. */
+const VERSIONS = [
+  ["HTTP/1.1", sendHttp1, () => lean],
+  ["HTTP/2 (compatibility layer)", sendHttp2, () => lean],
+  ["HTTP/2 (claimed streams)", sendHttp2, () => leanStreams],
+] as const;
+
 describe("the lean path for gRPC-Web and Connect", () => {
-  for (const [version, send] of [["HTTP/1.1", sendHttp1], ["HTTP/2", sendHttp2]] as const) {
+  for (const [version, send, leanServer] of VERSIONS) {
     for (const form of FORMS) {
       it(`answers ${form.name} over ${version} byte for byte as connect-node does, and takes every call itself`, async () => {
         const [leanSeen] = reachedConnectNode;
         leanSeen!.length = 0;
+        reachedCompatibilityLayer.length = 0;
         for (const testCase of CASES.filter((each) => form.kind === "both" || form.kind === each.kind)) {
           const body = testCase.raw?.(form) ?? form.body(testCase.bytes, testCase.value);
           const headers = { "content-type": form.contentType, "x-request-id": "same-id", ...testCase.headers };
-          const [onLean, onPlain] = await Promise.all([lean, plain].map(({ server }) => send(server.url, testCase.path, headers, body)));
+          const [onLean, onPlain] = await Promise.all([leanServer(), plain].map(({ server }) => send(server.url, testCase.path, headers, body)));
           expect(onLean, `${testCase.name}`).toEqual(onPlain);
         }
         expect(leanSeen).toEqual([]);
+        expect(reachedCompatibilityLayer).toEqual([]);
       });
     }
   }
 
-  for (const [version, send] of [["HTTP/1.1", sendHttp1], ["HTTP/2", sendHttp2]] as const) {
+  for (const [version, send, leanServer] of VERSIONS) {
     it(`answers Connect GETs over ${version} byte for byte as connect-node does, and takes every one itself`, async () => {
       const [leanSeen] = reachedConnectNode;
       leanSeen!.length = 0;
+      reachedCompatibilityLayer.length = 0;
       for (const get of GETS) {
         const path = `${get.path ?? GET_FEATURE}?${get.query}`;
-        const [onLean, onPlain] = await Promise.all([lean, plain].map(({ server }) => send(server.url, path, { "x-request-id": "same-id", ...get.headers }, undefined)));
+        const [onLean, onPlain] = await Promise.all([leanServer(), plain].map(({ server }) => send(server.url, path, { "x-request-id": "same-id", ...get.headers }, undefined)));
         expect(onLean, get.name).toEqual(onPlain);
       }
       expect(leanSeen).toEqual([]);
+      // Only the GET the guard answers goes on to the HTTP layers.
+      expect(reachedCompatibilityLayer.map((url) => url.includes("a%21b"))).toEqual(leanServer() === leanStreams ? [true] : []);
     });
   }
 
@@ -240,9 +260,10 @@ describe("the lean path for gRPC-Web and Connect", () => {
     expect(leanSeen!.map((url) => url.split("?")[0])).toEqual([GET_FEATURE, GET_FEATURE, "/userservice.UserService/CreateUser", GET_FEATURE, GET_FEATURE, LIST_FEATURES]);
   });
 
-  for (const [version, send] of [["HTTP/1.1", "h1"], ["HTTP/2", "h2"]] as const) {
+  for (const [index, [version, send, leanServer]] of VERSIONS.entries()) {
     it(`holds a live stream's notes while its ${version} client does not read, and delivers every one in order once it does`, async () => {
-      const location = { latitude: 9, longitude: version === "HTTP/1.1" ? 9 : 10 };
+      const location = { latitude: 9, longitude: 9 + index };
+      const { server } = leanServer();
       const request = framed(json({ location, heartbeats: true }));
       const headers = { "content-type": "application/connect+json" };
       const path = "/routeguide.RouteNotesService/SubscribeNotes";
@@ -252,8 +273,8 @@ describe("the lean path for gRPC-Web and Connect", () => {
       let close!: () => void;
       const firstData = new Promise<void>((resolve) => {
         const onData = (chunk: Buffer) => (received.push(chunk), resolve());
-        if (send === "h1") {
-          const client = http.request(`${lean.server.url}${path}`, { method: "POST", headers, agent: false }, (response) => {
+        if (send === sendHttp1) {
+          const client = http.request(`${server.url}${path}`, { method: "POST", headers, agent: false }, (response) => {
             response.on("data", onData);
             (pause = () => response.pause()), (resume = () => response.resume());
           });
@@ -261,7 +282,7 @@ describe("the lean path for gRPC-Web and Connect", () => {
           close = () => client.destroy();
           client.end(request);
         } else {
-          const session = http2.connect(lean.server.url);
+          const session = http2.connect(server.url);
           const stream = session.request({ ":method": "POST", ":path": path, ...headers });
           stream.on("data", onData);
           stream.on("error", () => {});
@@ -302,6 +323,7 @@ describe("the lean path for gRPC-Web and Connect", () => {
     for (const transport of [
       createConnectTransport({ baseUrl: lean.server.url, httpVersion: "1.1" }),
       createGrpcWebTransport({ baseUrl: lean.server.url, httpVersion: "2" }),
+      createConnectTransport({ baseUrl: leanStreams.server.url, httpVersion: "2" }),
     ]) {
       const notes = createClient(RouteNotesService, transport);
       const location = { latitude: 8, longitude: 8 };

@@ -6,7 +6,9 @@ import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-g
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { base64Decode } from "@bufbuild/protobuf/wire";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { constants as http2Constants, type ServerHttp2Stream } from "node:http2";
+import type { Readable } from "node:stream";
 import { envelope } from "../lib/envelope.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
@@ -17,6 +19,13 @@ import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
 import { joinPending, writeFrame } from "./frame-batch.js";
+import type { ClaimStream } from "./one-port-server.js";
+import type { CorsPolicy } from "./cors.js";
+import { isBase64Message } from "./connect-get-guard.js";
+import { createStallSweeper } from "./stall-sweeper.js";
+import { clampTimeoutHeaders } from "./timeout-clamp.js";
+import { connectionTransportInfo, type TransportInfo } from "./transport-info.js";
+import { streamResponse, type WebResponse } from "./stream-response.js";
 
 export interface WebLeanPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -28,26 +37,60 @@ export interface WebLeanPathOptions {
   /** Aborts every call's signal when the server begins to shut down. */
   shutdownSignal?: AbortSignal;
   /** Context values for each call (as connectNodeAdapter's contextValues). Default: empty. */
-  contextValues?(request: NodeRequest): ContextValues;
+  contextValues?(transport: TransportInfo): ContextValues;
   /** Response compressions, in the server's order of preference. Default: gzip, br (connect-node's). */
   acceptCompression?: readonly Compression[];
   /** Responses (and stream messages) smaller than this are not compressed. Default: 1,024 (connect's). */
   compressMinBytes?: number;
+  /**
+   * The HTTP layers' part in calls on bare HTTP/2 streams (`claimStream`), which do not pass
+   * through them: CORS headers for allowed origins (cors.ts), and the reset of a request whose
+   * body has not ended this long after its headers (request-body-timeout.ts). Defaults: no
+   * origin allowed; 30,000 ms.
+   */
+  cors?: CorsPolicy;
+  requestBodyTimeoutMs?: number;
 }
 
-/** Serves the request and returns true if it is a call the lean path takes; false leaves it untouched. */
-export type WebLeanPath = (request: NodeRequest, response: NodeResponse) => boolean;
+export interface WebLeanPath {
+  /** Serves the request and returns true if it is a call the lean path takes; false leaves it untouched. */
+  handle(request: NodeRequest, response: NodeResponse): boolean;
+  /**
+   * The same for a bare HTTP/2 stream, before Node's compatibility layer makes a request of it
+   * (OnePortServerOptions.claimStream). What the HTTP layers do for the calls it takes is done
+   * here: the deadline clamp, CORS, the body timeout, the release of an unread body; a Connect
+   * GET the GET guard refuses is left to it.
+   */
+  claimStream: ClaimStream;
+}
 
 /** The three wire forms the lean path speaks to browsers. */
 type WebProtocol = "grpc-web" | "connect-unary" | "connect-stream";
+
+/** What the lean path reads of a request: Node's request on either HTTP version, or a bare HTTP/2 stream. */
+interface WebRequest {
+  method: string | undefined;
+  /** The path and query. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** HTTP/2's raw headers, names (lower-case) and values in turn; undefined on HTTP/1.1, whose names are as sent. */
+  rawHeaders: string[] | undefined;
+  authority: string | undefined;
+  body: Readable;
+  /** Whether this path times the body's arrival itself (bare HTTP/2 streams: no HTTP layer does). */
+  timesBody: boolean;
+  httpVersion: string;
+  socket: { remoteAddress?: string; remotePort?: number } | undefined;
+  /** The HTTP/2 session or the HTTP/1.1 socket: an identity for per-connection limits. */
+  connection: object | undefined;
+}
 
 interface WebCall {
   route: LeanRoute;
   protocol: WebProtocol;
   binary: boolean;
-  request: NodeRequest;
-  /** Either version's response: the calls used here (writeHead, write, end) have the same form on both. */
-  response: ServerResponse;
+  request: WebRequest;
+  response: WebResponse;
   /** Response compression agreed with the client, if any. */
   compression: Compression | null;
   compressMinBytes: number;
@@ -69,8 +112,14 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
   const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const acceptCompression = [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])];
   const compressMinBytes = options.compressMinBytes ?? 1024;
+  const cors = options.cors;
+  const stalls = createStallSweeper<Readable>(options.requestBodyTimeoutMs ?? 30_000, (body) => {
+    const stream = body as ServerHttp2Stream;
+    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
+  });
 
-  return (request, response) => {
+  /** Serves the call and returns true if it is one this path takes; false before any side effect otherwise. */
+  const take = (request: WebRequest, response: WebResponse): boolean => {
     const headers = request.headers;
     let route: LeanRoute | undefined;
     let protocol: WebProtocol;
@@ -78,12 +127,12 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
     /** A GET's message, from its query; undefined for a POST, whose message is its body. */
     let queryMessage: Uint8Array | undefined;
     if (request.method === "GET") {
-      const get = parseConnectGet(routes, request.url as string);
+      const get = parseConnectGet(routes, request.url);
       if (get === undefined) return false;
       ({ route, binary, message: queryMessage } = get);
       protocol = "connect-unary";
     } else if (request.method === "POST") {
-      route = routes.get(request.url as string);
+      route = routes.get(request.url);
       if (route === undefined) return false;
       const contentType = headers["content-type"];
       const grpcWeb = parseGrpcWebContentType(contentType);
@@ -102,22 +151,23 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
     } else {
       return false;
     }
-    const authority = "authority" in request ? request.authority : headers.host;
+    const authority = request.authority;
     if (authority === undefined) return false;
 
     const accepted = protocol === "grpc-web" ? "grpc-accept-encoding" : protocol === "connect-stream" ? "connect-accept-encoding" : "accept-encoding";
     const compression = compressionNegotiate(acceptCompression, null, (headers[accepted] as string | undefined) ?? null, accepted).response;
-    const call: WebCall = { route, protocol, binary, request, response: response as ServerResponse, compression, compressMinBytes };
+    const call: WebCall = { route, protocol, binary, request, response, compression, compressMinBytes };
     const timeout =
       protocol === "grpc-web"
         ? parseGrpcTimeout((headers["grpc-timeout"] as string | undefined) ?? null, Number.MAX_SAFE_INTEGER)
         : parseConnectTimeout((headers["connect-timeout-ms"] as string | undefined) ?? null, Number.MAX_SAFE_INTEGER);
     if (timeout.error) {
-      request.pause();
+      request.body.pause();
       void answerError(call, timeout.error);
       return true;
     }
     const onBody = (body: BodyResult) => {
+      if (request.timesBody) stalls.unwatch(request.body);
       const streaming = route.method.methodKind === "server_streaming";
       let input: unknown;
       if (body.error === undefined) {
@@ -142,11 +192,12 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
       }
       void serve(call, input, timeout.timeoutMs, `http://${authority}${request.url}`, options);
     };
-    if (queryMessage !== undefined) onBody({ bytes: queryMessage });
-    else if (protocol === "connect-unary") readWholeBody(request, route.readMaxBytes, onBody);
+    if (queryMessage !== undefined) return onBody({ bytes: queryMessage }), true;
+    if (request.timesBody) stalls.watch(request.body);
+    if (protocol === "connect-unary") readWholeBody(request.body, headers["content-length"], route.readMaxBytes, onBody);
     else
       readOneEnvelope(
-        request,
+        request.body,
         {
           readMaxBytes: route.readMaxBytes,
           endFlag: protocol === "grpc-web" ? GRPC_WEB_TRAILER_FLAG : CONNECT_END_STREAM_FLAG,
@@ -156,14 +207,61 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
       );
     return true;
   };
+
+  return {
+    handle(request, response) {
+      const http2 = "stream" in request;
+      return take(
+        {
+          method: request.method,
+          url: request.url as string,
+          headers: request.headers,
+          rawHeaders: http2 ? request.rawHeaders : undefined,
+          authority: http2 ? request.authority : request.headers.host,
+          body: request,
+          timesBody: false,
+          httpVersion: request.httpVersion,
+          socket: http2 ? request.stream.session?.socket : request.socket,
+          connection: http2 ? request.stream.session : request.socket,
+        },
+        response as ServerResponse,
+      );
+    },
+    claimStream(stream, headers, rawHeaders) {
+      const method = headers[":method"];
+      if (method !== "POST" && method !== "GET") return false;
+      clampTimeoutHeaders(headers);
+      const session = stream.session;
+      const request: WebRequest = {
+        method,
+        url: headers[":path"] as string,
+        headers,
+        rawHeaders,
+        authority: headers[":authority"] ?? headers.host,
+        body: stream,
+        timesBody: method === "POST",
+        httpVersion: "2.0",
+        socket: session?.socket,
+        connection: session,
+      };
+      if (!take(request, streamResponse(stream, cors?.responseHeaders(headers.origin)))) return false;
+      // A stream error after the answer has nothing left to fail; without a listener it would be thrown.
+      stream.on("error", ignoreError);
+      // A GET's body, if it has one, is not read: let it flow to its end.
+      if (method === "GET") stream.resume();
+      return true;
+    },
+  };
 }
 
 /** The lean path in front of `handler`: calls it does not take go on to `handler`. */
 export function withWebLeanPath(handler: NodeHandler, lean: WebLeanPath): NodeHandler {
   return (request, response) => {
-    if (!lean(request, response)) handler(request, response);
+    if (!lean.handle(request, response)) handler(request, response);
   };
 }
+
+function ignoreError(): void {}
 
 function isIdentity(encoding: string | string[] | null | undefined): boolean {
   return encoding === undefined || encoding === null || encoding === "identity";
@@ -172,8 +270,7 @@ function isIdentity(encoding: string | string[] | null | undefined): boolean {
 /**
  * A Connect GET the lean path takes (connect-web's useHttpGet): a unary method marked
  * NO_SIDE_EFFECTS, `encoding` proto or json, no compression; the message from `message`, base64
- * if `base64=1`, read as connect-node reads it. (Malformed base64 never gets here: the GET guard,
- * connect-get-guard.ts, answers it first.)
+ * if `base64=1`, read as connect-node reads it. Malformed base64 is left to the GET guard.
  */
 function parseConnectGet(routes: Map<string, LeanRoute>, url: string): { route: LeanRoute; binary: boolean; message: Uint8Array } | undefined {
   const queryStart = url.indexOf("?");
@@ -184,13 +281,16 @@ function parseConnectGet(routes: Map<string, LeanRoute>, url: string): { route: 
   const encoding = query.get("encoding");
   if ((encoding !== "proto" && encoding !== "json") || !isIdentity(query.get("compression"))) return undefined;
   const text = query.get("message") ?? "";
-  const message = query.get("base64") === "1" ? base64Decode(text) : utf8Encoder.encode(text);
+  const isBase64 = query.get("base64") === "1";
+  // connect's decoder reads malformed base64 as garbage: the GET guard refuses it (connect-get-guard.ts).
+  if (isBase64 && !isBase64Message(text)) return undefined;
+  const message = isBase64 ? base64Decode(text) : utf8Encoder.encode(text);
   return { route, binary: encoding === "proto", message };
 }
 
 /** One call, from the decoded request to the end of the response. */
 async function serve(call: WebCall, input: unknown, timeoutMs: number | undefined, url: string, options: WebLeanPathOptions): Promise<void> {
-  const { route, response } = call;
+  const { route, request, response } = call;
   const lifetime = createCallLifetime({
     timeoutMs,
     shutdownSignal: options.shutdownSignal,
@@ -199,13 +299,13 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
   });
   const { context, response: pending } = startCall(route, {
     protocolName: call.protocol === "grpc-web" ? "grpc-web" : "connect",
-    requestMethod: call.request.method as string,
+    requestMethod: request.method as string,
     url,
     signal: lifetime.signal,
     timeoutMs: lifetime.timeoutMs,
     // HTTP/2's raw header names are lower-case (HTTP/1.1's are as sent): one pass over them.
-    requestHeader: "stream" in call.request ? headersOfRaw(call.request.rawHeaders, call.request.headers) : headersOf(call.request.headers),
-    contextValues: options.contextValues?.(call.request) ?? createCallValues(),
+    requestHeader: request.rawHeaders === undefined ? headersOf(request.headers) : headersOfRaw(request.rawHeaders, request.headers),
+    contextValues: options.contextValues?.(connectionTransportInfo(request.httpVersion, request.socket, request.connection)) ?? createCallValues(),
     input,
   });
   try {
@@ -331,11 +431,11 @@ async function compressedFrame(call: WebCall & { compression: Compression }, pay
   return envelope(await call.compression.compress(payload), flags | 0b1);
 }
 
-function isEnded(response: ServerResponse): boolean {
+function isEnded(response: WebResponse): boolean {
   return response.writableEnded || response.destroyed;
 }
 
-function drained(response: ServerResponse): Promise<void> {
+function drained(response: WebResponse): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = () => (response.off("drain", done), response.off("close", done), resolve());
     response.once("drain", done);
