@@ -1,24 +1,24 @@
-// The ceiling on this machine: node:http2's stream API answering every request with one fixed,
-// pre-encoded gRPC response (a GetFeature reply) and no parsing at all. Prints "listening on PORT".
-import { create, toBinary } from "@bufbuild/protobuf";
+// The h2c ceiling on this machine: node:http2's stream API answering every request with one
+// fixed, pre-encoded GetFeature reply and no parsing at all: gRPC (status in trailers) for a gRPC
+// content type, else in the form the content type asks for, as bare-http1-server.ts answers.
+// Prints "listening on PORT".
 import http2 from "node:http2";
-import { FeatureSchema } from "../../gen/routeguide/route_guide_pb.js";
-
-const message = toBinary(
-  FeatureSchema,
-  create(FeatureSchema, { name: "Berkshire Valley Management Area Trail, Jefferson, NJ, USA", location: { latitude: 409146138, longitude: -746188906 } }),
-);
-const frame = Buffer.alloc(5 + message.length);
-frame.writeUInt32BE(message.length, 1);
-frame.set(message, 5);
+import { GRPC_MESSAGE, webReply } from "./fixed-replies.js";
 
 const server = http2.createServer();
-server.on("stream", (stream) => {
+server.on("stream", (stream, headers) => {
+  const contentType = headers["content-type"];
   stream.on("data", () => {});
   stream.on("end", () => {
-    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-    stream.end(frame);
+    if (contentType === "application/grpc") {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(GRPC_MESSAGE);
+      return;
+    }
+    const reply = webReply(contentType);
+    stream.respond({ ":status": 200, "content-type": reply.contentType, "content-length": reply.body.length });
+    stream.end(reply.body);
   });
   stream.on("error", () => {});
 });

@@ -58,7 +58,7 @@ export function unaryCases(): RequestCase[] {
         headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
         body: grpcFrame(binary),
         h1,
-        servers: h1 ? ["project", "bare http1"] : ["project"],
+        servers: h1 ? ["project", "bare http1"] : ["project", "bare http2"],
         messagesPerCall: 1,
         verify(response) {
           const text = response.body.toString("latin1");
@@ -71,7 +71,7 @@ export function unaryCases(): RequestCase[] {
         headers: { "content-type": "application/json" },
         body: json,
         h1,
-        servers: h1 ? ["project", "bare http1"] : ["project"],
+        servers: h1 ? ["project", "bare http1"] : ["project", "bare http2"],
         messagesPerCall: 1,
         verify(response) {
           if (response.status !== 200 || !response.body.toString().includes(FEATURE_NAME)) throw new Error(`Connect JSON: HTTP ${response.status}`);
@@ -83,7 +83,7 @@ export function unaryCases(): RequestCase[] {
         headers: { "content-type": "application/proto" },
         body: binary,
         h1,
-        servers: h1 ? ["project", "bare http1"] : ["project"],
+        servers: h1 ? ["project", "bare http1"] : ["project", "bare http2"],
         messagesPerCall: 1,
         verify(response) {
           if (response.status !== 200 || fromBinary(FeatureSchema, response.body).name !== FEATURE_NAME) throw new Error(`Connect binary: HTTP ${response.status}`);
@@ -96,7 +96,7 @@ export function unaryCases(): RequestCase[] {
         headers: {},
         body: undefined,
         h1,
-        servers: h1 ? ["project", "bare http1"] : ["project"],
+        servers: h1 ? ["project", "bare http1"] : ["project", "bare http2"],
         messagesPerCall: 1,
         verify(response) {
           if (response.status !== 200 || fromBinary(FeatureSchema, response.body).name !== FEATURE_NAME) throw new Error(`Connect GET: HTTP ${response.status}`);
