@@ -61,6 +61,12 @@ export function joinPending(target: FrameTarget, last: readonly Buffer[]): Buffe
   return all.length === 1 ? (all[0] as Buffer) : Buffer.concat(all);
 }
 
+/** Whether frames are queued for the end of the burst. */
+export function hasPendingFrames(target: FrameTarget): boolean {
+  const batch = (target as WithPending)[pending];
+  return batch !== undefined && batch.frames.length > 0;
+}
+
 /** The queued frames, taken off the target; undefined if there are none. */
 function takePending(target: FrameTarget): Buffer[] | undefined {
   const batch = (target as WithPending)[pending];

@@ -19,6 +19,7 @@ import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
 import { joinPending, writeFrame } from "./frame-batch.js";
+import { writeChunkToSocket } from "./http1-chunks.js";
 import type { ClaimStream } from "./one-port-server.js";
 import type { CorsPolicy } from "./cors.js";
 import { isBase64Message } from "./connect-get-guard.js";
@@ -320,7 +321,7 @@ async function serve(call: WebCall, input: unknown, timeoutMs: number | undefine
     } else if (isPushCapable(result.message) && call.compression === null) {
       // A live stream: each message written as the hub hands it over, no generator between.
       // (Compressed calls are read by pull: compression is asynchronous.)
-      const error = await deliverByPush(result.message, response, (message) => writeFrameWithHead(call, result.header, route.frameOf(message, call.binary)));
+      const error = await deliverByPush(result.message, response, (message) => pushFrame(call, result.header, route.frameOf(message, call.binary)));
       if (error !== undefined) return await answerError(call, toConnectError(error), context.responseHeader, context.responseTrailer);
     } else {
       for await (const message of result.message) {
@@ -382,6 +383,16 @@ function writeFrameWithHead(call: WebCall, header: Headers, frame: Buffer): bool
   if (isEnded(response)) return true;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
   return writeFrame(response, frame);
+}
+
+/** A live stream's message frame: on HTTP/1.1 as a chunk straight to the socket once the head is out (http1-chunks.ts). */
+function pushFrame(call: WebCall, header: Headers, frame: Buffer): boolean {
+  const { response } = call;
+  if (call.request.httpVersion !== "2.0") {
+    const written = writeChunkToSocket(response as ServerResponse, frame);
+    if (written !== undefined) return written;
+  }
+  return writeFrameWithHead(call, header, frame);
 }
 
 /**
