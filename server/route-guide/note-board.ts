@@ -64,6 +64,12 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
     if (lastLive?.record !== record) lastLive = { record, stored: toStoredNote(record) };
     return lastLive.stored;
   };
+  // Likewise its location's key, which every feed looks up: made once per note, not once per feed.
+  let lastKeyed: { record: NoteRecord | undefined; key: string } = { record: undefined, key: "" };
+  const pointKeyOf = (record: NoteRecord) => {
+    if (lastKeyed.record !== record) lastKeyed = { record, key: pointKey(record) };
+    return lastKeyed.key;
+  };
   return {
     async post(note, originId) {
       const location = requiredPoint(note.location, "location");
@@ -87,7 +93,7 @@ export function createNoteBoard({ store, hub, now = Date.now, keepPerLocation = 
       let loading: { area: Bounds; held: NoteRecord[] } | undefined;
 
       const isNew = (record: NoteRecord) => {
-        const point = watchedPoints.get(pointKey(record));
+        const point = watchedPoints.size === 0 ? undefined : watchedPoints.get(pointKeyOf(record));
         if (point !== undefined && record.id > point) return true;
         return watchedAreas.some(({ area, watermark }) => record.id > watermark && boundsContain(area, record));
       };
