@@ -51,8 +51,7 @@ export function createCorsPolicy(options: CorsOptions = {}): CorsPolicy {
 }
 
 /** createCorsPolicy as a layer: answers preflights, and sets the headers of allowed origins' calls. */
-export function withCors(handler: NodeHandler, options: CorsOptions | CorsPolicy = {}): NodeHandler {
-  const policy = "responseHeaders" in options ? options : createCorsPolicy(options);
+export function withCors(handler: NodeHandler, policy: CorsPolicy): NodeHandler {
   return (request, response) => {
     const allowed = policy.responseHeaders(request.headers.origin);
     if (allowed !== undefined) for (const name in allowed) response.setHeader(name, allowed[name] as string);

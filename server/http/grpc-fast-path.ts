@@ -7,7 +7,7 @@ import { createCallLifetime } from "./call-lifetime.js";
 import { collectLeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
 import { createLightHeaders } from "./light-headers.js";
 import { connectionTransportInfo, type TransportInfo } from "./transport-info.js";
-import { createStallSweeper } from "./stall-sweeper.js";
+import { createStalledStreamReset } from "./request-body-timeout.js";
 import { readOneEnvelope } from "./request-body.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
@@ -43,9 +43,7 @@ export type GrpcFastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHead
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-  const stalls = createStallSweeper<ServerHttp2Stream>(options.requestBodyTimeoutMs ?? 30_000, (stream) => {
-    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
-  });
+  const stalls = createStalledStreamReset(options.requestBodyTimeoutMs ?? 30_000);
   return (stream, headers, rawHeaders) => {
     const route = routes.get(headers[":path"] as string);
     if (route === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) return false;

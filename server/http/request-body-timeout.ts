@@ -1,6 +1,6 @@
-import { constants, type Http2ServerRequest } from "node:http2";
+import { constants, type Http2ServerRequest, type ServerHttp2Stream } from "node:http2";
 import type { NodeHandler } from "./node-handler.js";
-import { createStallSweeper } from "./stall-sweeper.js";
+import { createStallSweeper, type StallSweeper } from "./stall-sweeper.js";
 
 /**
  * Resets an HTTP/2 stream whose request body has not ended `timeoutMs` after it began, for the
@@ -25,4 +25,16 @@ export function withRequestBodyTimeout(handler: NodeHandler, paths: ReadonlySet<
     }
     handler(request, response);
   };
+}
+
+/**
+ * The same reset for the bare HTTP/2 streams a lean path claims (they never become requests):
+ * the path watches each stream from its headers and unwatches it once the body has been read.
+ */
+export function createStalledStreamReset(timeoutMs: number): StallSweeper<ServerHttp2Stream> {
+  return createStallSweeper<ServerHttp2Stream>(timeoutMs, resetStalled);
+}
+
+function resetStalled(stream: ServerHttp2Stream): void {
+  if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
 }

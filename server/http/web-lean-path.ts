@@ -7,7 +7,7 @@ import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { base64Decode } from "@bufbuild/protobuf/wire";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { constants as http2Constants, type ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { envelope } from "../lib/envelope.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
@@ -23,7 +23,7 @@ import { writeChunkToSocket } from "./http1-chunks.js";
 import type { ClaimStream } from "./one-port-server.js";
 import type { CorsPolicy } from "./cors.js";
 import { isBase64Message } from "./connect-get-guard.js";
-import { createStallSweeper } from "./stall-sweeper.js";
+import { createStalledStreamReset } from "./request-body-timeout.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { connectionTransportInfo, type TransportInfo } from "./transport-info.js";
 import { streamResponse, type WebResponse } from "./stream-response.js";
@@ -78,8 +78,8 @@ interface WebRequest {
   rawHeaders: string[] | undefined;
   authority: string | undefined;
   body: Readable;
-  /** Whether this path times the body's arrival itself (bare HTTP/2 streams: no HTTP layer does). */
-  timesBody: boolean;
+  /** The bare HTTP/2 stream, when this path claimed it: its body's arrival is timed here (no HTTP layer sees it). */
+  stream: ServerHttp2Stream | undefined;
   httpVersion: string;
   socket: { remoteAddress?: string; remotePort?: number } | undefined;
   /** The HTTP/2 session or the HTTP/1.1 socket: an identity for per-connection limits. */
@@ -114,10 +114,7 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
   const acceptCompression = [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])];
   const compressMinBytes = options.compressMinBytes ?? 1024;
   const cors = options.cors;
-  const stalls = createStallSweeper<Readable>(options.requestBodyTimeoutMs ?? 30_000, (body) => {
-    const stream = body as ServerHttp2Stream;
-    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
-  });
+  const stalls = createStalledStreamReset(options.requestBodyTimeoutMs ?? 30_000);
 
   /** Serves the call and returns true if it is one this path takes; false before any side effect otherwise. */
   const take = (request: WebRequest, response: WebResponse): boolean => {
@@ -168,7 +165,7 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
       return true;
     }
     const onBody = (body: BodyResult) => {
-      if (request.timesBody) stalls.unwatch(request.body);
+      if (request.stream !== undefined) stalls.unwatch(request.stream);
       const streaming = route.method.methodKind === "server_streaming";
       let input: unknown;
       if (body.error === undefined) {
@@ -194,7 +191,7 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
       void serve(call, input, timeout.timeoutMs, `http://${authority}${request.url}`, options);
     };
     if (queryMessage !== undefined) return onBody({ bytes: queryMessage }), true;
-    if (request.timesBody) stalls.watch(request.body);
+    if (request.stream !== undefined) stalls.watch(request.stream);
     if (protocol === "connect-unary") readWholeBody(request.body, headers["content-length"], route.readMaxBytes, onBody);
     else
       readOneEnvelope(
@@ -220,7 +217,7 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
           rawHeaders: http2 ? request.rawHeaders : undefined,
           authority: http2 ? request.authority : request.headers.host,
           body: request,
-          timesBody: false,
+          stream: undefined,
           httpVersion: request.httpVersion,
           socket: http2 ? request.stream.session?.socket : request.socket,
           connection: http2 ? request.stream.session : request.socket,
@@ -240,7 +237,7 @@ export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
         rawHeaders,
         authority: headers[":authority"] ?? headers.host,
         body: stream,
-        timesBody: method === "POST",
+        stream,
         httpVersion: "2.0",
         socket: session?.socket,
         connection: session,
