@@ -169,8 +169,14 @@ async function main(): Promise<string> {
         // A fresh server each time, at debug level for its own fan-out times.
         const server = await startProject(`sqlite:${join(scratch, `fanout-${protocol}-${subscribers}.db`)}`, { LOG_LEVEL: "debug" });
         log(`fan-out to ${subscribers} subscribers (${protocol}) ...`);
-        results.push(await measureFanout([server], subscribers, smoke ? 3 : 20, protocol, loadCpu));
+        const result = await measureFanout([server], subscribers, smoke ? 3 : 20, protocol, loadCpu);
         await server.stop();
+        // The same client against a server that does nothing but write each note to every socket.
+        const bare = await spawnPinned({ name: "bare fan-out", cpu: serverCpu, script: join(root, "bench/servers/bare-fanout-server.ts"), logFile: join(scratch, "bare-fanout.log") });
+        log(`fan-out to ${subscribers} subscribers (${protocol}), bare ceiling ...`);
+        const ceiling = await measureFanout([bare], subscribers, smoke ? 3 : 20, protocol, loadCpu);
+        await bare.stop();
+        results.push({ ...result, ceiling: { p99: ceiling.p99, serverP99: ceiling.serverP99 } });
       }
     }
     // The same over two replicas on one PostgreSQL and one Redis (both replicas on the servers' core).
@@ -186,7 +192,7 @@ async function main(): Promise<string> {
       }
       await Promise.all(replicas.map((replica) => replica.stop()));
     }
-    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart, after a warm-up note every subscriber has received; latency from posting to each subscriber receiving it (same clock): a note counts as received at the start of the load generator's event-loop turn that read it; \"as processed\" is when that one-core process got to it. Server fan-out: each server's own time per note, from its first subscriber to all writes handed to the sockets. With two replicas, half the subscribers are on each and every note crosses Redis and PostgreSQL (server/hub/note-sequencer.ts).", "", fanoutTable(results));
+    sections.push("", "## Fan-out: one RouteChat poster, many SubscribeNotes streams", "", "Notes 100 ms apart, after a warm-up note every subscriber has received; latency from posting to each subscriber receiving it (same clock): a note counts as received at the start of the load generator's event-loop turn that read it; \"as processed\" is when that one-core process got to it. Server fan-out: each server's own time per note, from its first subscriber to all writes handed to the sockets. Ceiling: the same client against bench/servers/bare-fanout-server.ts, which writes each posted note, framed once, straight to every subscriber's socket or stream (no storage, hub, interceptors or per-subscriber code): what this machine's loopback writes cost alone. With two replicas, half the subscribers are on each and every note crosses Redis and PostgreSQL (server/hub/note-sequencer.ts).", "", fanoutTable(results));
   }
 
   if (only.has("storage")) {

@@ -18,6 +18,8 @@ export interface FanoutResult {
   /** p99 and max of the servers' own fan-out time per note (their "delivered" debug lines, server/observability/time-deliveries.ts). */
   serverP99: number;
   serverMax: number;
+  /** The same run against the bare ceiling server (bench/servers/bare-fanout-server.ts), where one was measured: its p99 and its own fan-out p99. */
+  ceiling?: { p99: number; serverP99: number };
 }
 
 const client = new URL("./fanout-client.ts", import.meta.url).pathname;
@@ -46,11 +48,16 @@ export async function measureFanout(servers: readonly FanoutServer[], subscriber
 
 export function fanoutTable(results: readonly FanoutResult[]): string {
   return [
-    "| subscribers | protocol | replicas | notes posted | deliveries | p50 ms | p99 ms | max ms | p99 ms as processed | server fan-out p99 / max ms |",
-    "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| subscribers | protocol | replicas | notes posted | deliveries | p50 ms | p99 ms | max ms | p99 ms as processed | server fan-out p99 / max ms | ceiling p99 ms (its fan-out p99) | p99 / ceiling p99 |",
+    "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...results.map(
       (result) =>
-        `| ${formatNumber(result.subscribers)} | ${result.protocol === "grpc" ? "gRPC (h2c)" : "Connect (HTTP/1.1)"} | ${result.replicas === 1 ? "1 (SQLite, in-process hub)" : `${result.replicas} (PostgreSQL + Redis; poster on the first)`} | ${result.posts} | ${formatNumber(result.delivered)} of ${formatNumber(result.expected)} | ${formatNumber(result.p50, 1)} | ${formatNumber(result.p99, 1)} | ${formatNumber(result.max, 1)} | ${formatNumber(result.processedP99, 1)} | ${formatNumber(result.serverP99, 1)} / ${formatNumber(result.serverMax, 1)} |`,
+        `| ${formatNumber(result.subscribers)} | ${result.protocol === "grpc" ? "gRPC (h2c)" : "Connect (HTTP/1.1)"} | ${result.replicas === 1 ? "1 (SQLite, in-process hub)" : `${result.replicas} (PostgreSQL + Redis; poster on the first)`} | ${result.posts} | ${formatNumber(result.delivered)} of ${formatNumber(result.expected)} | ${formatNumber(result.p50, 1)} | ${formatNumber(result.p99, 1)} | ${formatNumber(result.max, 1)} | ${formatNumber(result.processedP99, 1)} | ${formatNumber(result.serverP99, 1)} / ${formatNumber(result.serverMax, 1)} | ${ceilingColumns(result)} |`,
     ),
   ].join("\n");
+}
+
+function ceilingColumns(result: FanoutResult): string {
+  if (result.ceiling === undefined) return "n/a | n/a";
+  return `${formatNumber(result.ceiling.p99, 1)} (${formatNumber(result.ceiling.serverP99, 1)}) | ${(result.p99 / result.ceiling.p99).toFixed(2)}x`;
 }
