@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { FLUSH_BYTES, flushFrames, joinPending, writeFrame } from "./frame-batch.js";
+import { FLUSH_BYTES, flushFrames, joinPending, writeFrame, writeFrameNow } from "./frame-batch.js";
 
 /** A real Writable that records each chunk it is handed, and holds them (never calls back) when `stalled`. */
 function recordingTarget(options: { highWaterMark?: number; stalled?: boolean } = {}) {
@@ -63,5 +63,44 @@ describe("frame batches", () => {
     target.end(joinPending(target, [frame(3), frame(4)]));
     await nextTick();
     expect(chunks).toEqual([Buffer.concat([frame(1), frame(2), frame(3), frame(4)])]);
+  });
+
+  it("writeFrameNow writes a target's first frame of a burst at once, and queues the rest of the burst behind it", async () => {
+    const first = recordingTarget();
+    const second = recordingTarget();
+    // A fan-out: each target's one frame leaves in the loop, no tick per target.
+    expect(writeFrameNow(first.target, frame(1))).toBe(true);
+    expect(writeFrameNow(second.target, frame(1))).toBe(true);
+    expect(first.chunks).toEqual([frame(1)]);
+    expect(second.chunks).toEqual([frame(1)]);
+    // More in the same burst (a replay): batched after it, in order.
+    writeFrameNow(first.target, frame(2));
+    writeFrameNow(first.target, frame(3));
+    expect(first.chunks).toEqual([frame(1)]);
+    await nextTick();
+    expect(first.chunks).toEqual([frame(1), Buffer.concat([frame(2), frame(3)])]);
+    // The next burst starts with a write at once again.
+    writeFrameNow(first.target, frame(4));
+    expect(first.chunks.at(-1)).toEqual(frame(4));
+  });
+
+  it("writeFrameNow goes behind frames queued by writeFrame, says when the target is full, and drops frames after the end", async () => {
+    const { target, chunks } = recordingTarget();
+    writeFrame(target, frame(1));
+    writeFrameNow(target, frame(2));
+    expect(chunks).toHaveLength(0);
+    await nextTick();
+    expect(chunks).toEqual([Buffer.concat([frame(1), frame(2)])]);
+    const full = recordingTarget({ highWaterMark: 8, stalled: true });
+    expect(writeFrameNow(full.target, frame(1, 16))).toBe(false);
+    // Ended, its last write still in flight (not yet destroyed): a frame racing the end is dropped, not an error.
+    const errors: Error[] = [];
+    full.target.on("error", (error) => errors.push(error));
+    full.target.end();
+    await nextTick();
+    expect(writeFrameNow(full.target, frame(2))).toBe(false);
+    await nextTick();
+    expect(full.chunks).toEqual([frame(1, 16)]);
+    expect(errors).toEqual([]);
   });
 });

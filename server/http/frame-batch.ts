@@ -22,13 +22,14 @@ export interface FrameTarget {
 export const FLUSH_BYTES = 16 * 1024;
 
 const pending = Symbol("frames not yet written");
+const directBurst = Symbol("burst of the last frame written at once");
 
 interface PendingFrames {
   frames: Buffer[];
   bytes: number;
 }
 
-type WithPending = FrameTarget & { [pending]?: PendingFrames };
+type WithPending = FrameTarget & { [pending]?: PendingFrames; [directBurst]?: number };
 
 /**
  * Queues `frame` for the end of the burst. Returns false when the target is full: wait for its
@@ -43,6 +44,39 @@ export function writeFrame(target: FrameTarget, frame: Buffer): boolean {
   batch.bytes += frame.byteLength;
   if (batch.bytes >= FLUSH_BYTES) return flushFrames(target);
   return !target.writableNeedDrain;
+}
+
+/**
+ * A live event's frame: written at once if it is the target's first frame in this burst,
+ * queued (as writeFrame does) after it. A fan-out hands each subscriber one frame per event,
+ * and queuing it would cost a tick callback per subscriber, touching every subscriber's stream
+ * twice per event; a burst of many (a history replayed through the same push) is still
+ * written as two writes, not one each. Returns false when the target is full: wait for "drain".
+ */
+export function writeFrameNow(target: FrameTarget, frame: Buffer): boolean {
+  const holder = target as WithPending;
+  const burst = currentBurst();
+  if (holder[directBurst] === burst || hasPendingFrames(target)) return writeFrame(target, frame);
+  holder[directBurst] = burst;
+  if (target.writableEnded || target.destroyed) return false;
+  return target.write(frame);
+}
+
+let burst = 0;
+let burstEnding = false;
+
+/** A number for the current burst (the work until the next tick): one tick callback per burst, for every target. */
+function currentBurst(): number {
+  if (!burstEnding) {
+    burstEnding = true;
+    process.nextTick(endBurst);
+  }
+  return burst;
+}
+
+function endBurst(): void {
+  burst++;
+  burstEnding = false;
 }
 
 /** Writes the queued frames now, as one chunk. Returns the write's answer (true if nothing was queued and the target is not full). */

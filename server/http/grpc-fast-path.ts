@@ -13,7 +13,7 @@ import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
 import { hasHeaderMetadata } from "./grpc-trailers-only.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
-import { flushFrames, writeFrame } from "./frame-batch.js";
+import { flushFrames, writeFrame, writeFrameNow } from "./frame-batch.js";
 
 export interface GrpcFastPathOptions {
   /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
@@ -127,7 +127,7 @@ async function serve(route: LeanRoute, input: unknown, stream: ServerHttp2Stream
     }
     if (isPushCapable(result.message)) {
       // A live stream: each message written as the hub hands it over, no generator between.
-      const error = await deliverByPush(result.message, stream, (message) => ended(stream) || sendFrame(stream, result.header, route.frameOf(message, true)));
+      const error = await deliverByPush(result.message, stream, (message) => ended(stream) || sendFrame(stream, result.header, route.frameOf(message, true), writeFrameNow));
       if (error === undefined) sendStatus(stream, undefined, result.trailer, result.header);
       else sendStatus(stream, toStatus(error), context.responseTrailer, context.responseHeader);
       return;
@@ -193,17 +193,18 @@ function sendPendingTrailers(this: ServerHttp2Stream): void {
 
 /**
  * Writes one message's frame, sending the response headers first if they are not out yet.
- * Messages written in one burst leave together (frame-batch.ts). Returns false when the
+ * Messages written in one burst leave together (frame-batch.ts; a pushed live message by
+ * writeFrameNow, at once if it is the stream's first in the burst). Returns false when the
  * stream's buffer is full: wait for "drain".
  */
-function sendFrame(stream: ServerHttp2Stream, header: Headers, frame: Buffer): boolean {
+function sendFrame(stream: ServerHttp2Stream, header: Headers, frame: Buffer, write = writeFrame): boolean {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return true;
   if (!stream.headersSent) {
     const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
     header.forEach((value, name) => (headers[name] = value));
     stream.respond(headers, { waitForTrailers: true });
   }
-  return writeFrame(stream, frame);
+  return write(stream, frame);
 }
 
 /**

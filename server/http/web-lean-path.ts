@@ -18,7 +18,7 @@ import { collectLeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseReques
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
-import { joinPending, writeFrame } from "./frame-batch.js";
+import { joinPending, writeFrame, writeFrameNow } from "./frame-batch.js";
 import { writeChunkToSocket } from "./http1-chunks.js";
 import type { ClaimStream } from "./one-port-server.js";
 import type { CorsPolicy } from "./cors.js";
@@ -375,21 +375,24 @@ function writeMessage(call: WebCall, header: Headers, bytes: Uint8Array): Promis
 }
 
 /** Returns false when the response is full (wait for drain). */
-function writeFrameWithHead(call: WebCall, header: Headers, frame: Buffer): boolean {
+function writeFrameWithHead(call: WebCall, header: Headers, frame: Buffer, write = writeFrame): boolean {
   const { response } = call;
   if (isEnded(response)) return true;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
-  return writeFrame(response, frame);
+  return write(response, frame);
 }
 
-/** A live stream's message frame: on HTTP/1.1 as a chunk straight to the socket once the head is out (http1-chunks.ts). */
+/**
+ * A live stream's message frame: on HTTP/1.1 as a chunk straight to the socket once the head is
+ * out (http1-chunks.ts); otherwise at once if it is the stream's first in the burst (frame-batch.ts).
+ */
 function pushFrame(call: WebCall, header: Headers, frame: Buffer): boolean {
   const { response } = call;
   if (call.request.httpVersion !== "2.0") {
     const written = writeChunkToSocket(response as ServerResponse, frame);
     if (written !== undefined) return written;
   }
-  return writeFrameWithHead(call, header, frame);
+  return writeFrameWithHead(call, header, frame, writeFrameNow);
 }
 
 /**
