@@ -289,6 +289,34 @@ describe("wrapStream", () => {
     });
   });
 
+  it("a failing map ends the stages inside it as stopped when some stages have no map, pulled and pushed", async () => {
+    const expected = ["a.onEnd undefined", "b.mapError Error: b failed on 2", "b.onEnd b(Error: b failed on 2)", "c.onEnd c(b(Error: b failed on 2))"];
+    const pulledLog: string[] = [];
+    async function* source() {
+      yield 1;
+      yield 2;
+    }
+    const pulled: number[] = [];
+    await expect(
+      (async () => {
+        for await (const n of threeWrappersWithoutMap(source(), pulledLog)) pulled.push(n);
+      })(),
+    ).rejects.toBe("c(b(Error: b failed on 2))");
+    expect(pulled).toEqual([3]);
+    expect(pulledLog.filter((line) => line.includes("onEnd") || line.includes("mapError"))).toEqual(expected);
+
+    const pushedLog: string[] = [];
+    const { stream, queue } = liveStream(contextWith());
+    const wrapped = threeWrappersWithoutMap(stream, pushedLog) as typeof stream;
+    const { sink, got, ends } = recordingSink();
+    wrapped[attachSink](sink);
+    queue().push(1);
+    queue().push(2);
+    expect(got).toEqual([3]);
+    expect(ends).toEqual(["c(b(Error: b failed on 2))"]);
+    expect(pushedLog.filter((line) => line.includes("onEnd") || line.includes("mapError"))).toEqual(expected);
+  });
+
   it("calls hooks as methods of the hooks object, so that a class's hooks can use `this`", async () => {
     class Hooks {
       readonly seen: string[] = [];
@@ -312,3 +340,17 @@ describe("wrapStream", () => {
     expect(hooks.seen).toEqual(["around", "map 1", "around", "end undefined"]);
   });
 });
+
+/** a: no map, only observes the end; b: maps n to n + 1 and fails on 2; c: no map either, maps the error. */
+function threeWrappersWithoutMap<T extends AsyncIterable<number>>(source: T, log: string[]): AsyncIterable<number> {
+  const inner = wrapStream(source, { onEnd: (error) => void log.push(`a.onEnd ${String(error)}`) });
+  const middle = wrapStream(inner, {
+    map: (n: number) => {
+      if (n === 2) throw new Error("b failed on 2");
+      return n + 2;
+    },
+    mapError: (error) => (log.push(`b.mapError ${String(error)}`), `b(${String(error)})`),
+    onEnd: (error) => void log.push(`b.onEnd ${String(error)}`),
+  });
+  return wrapStream(middle, { mapError: (error) => `c(${String(error)})`, onEnd: (error) => void log.push(`c.onEnd ${String(error)}`) });
+}
