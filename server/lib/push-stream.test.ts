@@ -341,7 +341,7 @@ describe("wrapStream", () => {
   });
 });
 
-/** a: no map, only observes the end; b: maps n to n + 1 and fails on 2; c: no map either, maps the error. */
+/** a: no map, only observes the end; b: maps n to n + 2 and fails on 2; c: no map either, maps the error. */
 function threeWrappersWithoutMap<T extends AsyncIterable<number>>(source: T, log: string[]): AsyncIterable<number> {
   const inner = wrapStream(source, { onEnd: (error) => void log.push(`a.onEnd ${String(error)}`) });
   const middle = wrapStream(inner, {
