@@ -18,7 +18,7 @@ const HEARTBEAT = grpcFrame(new Uint8Array(0));
 const http1Subscribers = new Set<Socket>();
 const http2Subscribers = new Set<http2.ServerHttp2Stream>();
 
-/** A StoredNote carrying the posted RouteNote (field 2), as one message frame. */
+/** A StoredNote carrying the posted RouteNote (field 2; no id or time), as one message frame. */
 function storedNoteFrame(routeNote: Buffer): Buffer {
   const length: number[] = [];
   for (let rest = routeNote.length; ; rest >>>= 7) {
@@ -93,5 +93,6 @@ server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
 });
 process.on("SIGTERM", () => {
   for (const socket of http1Subscribers) socket.destroy();
+  for (const stream of http2Subscribers) stream.session?.destroy();
   server.close(() => process.exit(0));
 });
