@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { callgrindAvailable } from "./workloads/instructions.js";
 
 const run = promisify(execFile);
 
@@ -31,4 +32,13 @@ describe("npm run bench -- --smoke", () => {
     expect(row("Point (GetFeature)")).toMatch(/^\| Point \(GetFeature\): 2 CEL rules \| [\d.]+ \| [\d,]+ \|$/);
     expect(row("Connect (binary)")).toMatch(/^\| Connect \(binary\) \| 300 \| [\d,]+ \| [\d,]+ \|$/);
   }, 180_000);
+
+  it("counts each server's instructions per call under callgrind, where valgrind is installed", async () => {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke", "--only", "instructions"], { maxBuffer: 16 * 1024 * 1024, timeout: 290_000 });
+    expect(stdout).toContain("## Instructions per unary gRPC call");
+    if (!callgrindAvailable()) return void expect(stdout).toContain("Skipped: valgrind (callgrind) is not installed here.");
+    const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label} |`)) ?? "";
+    for (const server of ["project", "grpc-js", "bare http2"]) expect(row(server)).toMatch(/^\| [\w -]+ \| [1-9][\d,]{4,} \| [\d.]+x \|$/);
+    expect(row("grpc-js")).toMatch(/\| 1\.00x \|$/);
+  }, 300_000);
 });

@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,fanout,storage,tracing,validation,logging,memory,wire,browser]
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,instructions,fanout,storage,tracing,validation,logging,memory,wire,browser]
 //                 [--match LABEL_REGEX] [--log-level info] [--out FILE]
 //
 // Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { openStorage } from "../server/storage/open-storage.js";
 import { createTestDatabase, createTestRedisPrefix, TEST_REDIS_URL, type TestDatabase } from "../server/test-support/test-services.js";
 import { seedUsers } from "../server/users/seed-users.js";
-import { type PinnedProcess, spawnPinned } from "./lib/pinned-process.js";
+import { type PinnedProcess, type SpawnPinnedOptions, spawnPinned } from "./lib/pinned-process.js";
 import { startNodeFlags } from "../scripts/start-flags.js";
 import { browserStreamTable, measureBrowserStream } from "./workloads/browser-stream.js";
 import { fanoutTable, measureFanout } from "./workloads/fanout.js";
@@ -28,6 +28,7 @@ import { measureTracingCost, startOtlpSink, tracingTable } from "./workloads/tra
 import { measureValidationCost, validationTable } from "./workloads/validation-cost.js";
 import { wireSizeTable } from "./workloads/wire-size.js";
 import { loggerTable, measureLoggerCost } from "./workloads/logger-cost.js";
+import { callgrindAvailable, instructionsTable, measureInstructions } from "./workloads/instructions.js";
 
 /** The server's per-client limits (server/limits), lifted for the benchmark's one client address. */
 const LIMITS_LIFTED = {
@@ -55,7 +56,9 @@ const smoke = values.smoke;
 const rounds = Number(values.rounds ?? (smoke ? 1 : 3));
 const seconds = Number(values.seconds ?? 5);
 const matching = new RegExp(values.match ?? "");
-const only = new Set((values.only ?? "unary,streaming,fanout,storage,tracing,validation,logging,memory,wire,browser").split(","));
+// The instruction counts take a minute even with smoke counts (servers start under valgrind):
+// a smoke run leaves them out unless asked for (bench.test.ts asks in a test of its own).
+const only = new Set((values.only ?? `unary,streaming,${smoke ? "" : "instructions,"}fanout,storage,tracing,validation,logging,memory,wire,browser`).split(","));
 const sizes = smoke
   ? { users: 1_500, storageUsers: 300, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
   : { users: 100_000, storageUsers: 10_000, browserUsers: 10_000, fanout: [1_000, 10_000], idle: [1_000, 10_000], requests: undefined };
@@ -110,7 +113,7 @@ function compiledMain(): string {
   return join(root, "build/server/main.js");
 }
 
-function startProject(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<PinnedProcess> {
+function startProject(databaseUrl: string, extraEnv: Record<string, string> = {}, spawnExtras: Partial<SpawnPinnedOptions> = {}): Promise<PinnedProcess> {
   return spawnPinned({
     name: "project",
     cpu: serverCpu,
@@ -122,6 +125,7 @@ function startProject(databaseUrl: string, extraEnv: Record<string, string> = {}
     // No SIGTERM delay: nothing routes around a benchmark server, and it should stop at once.
     env: { PORT: "0", DATABASE_URL: databaseUrl, AUTH_TOKENS: BENCH_TOKEN, LOG_LEVEL: values["log-level"] as string, SHUTDOWN_DELAY_MS: "0", ...LIMITS_LIFTED, ...projectEnv, ...extraEnv },
     logFile: join(scratch, `project-${started.length}.log`),
+    ...spawnExtras,
   }).then((server) => (started.push(server), server));
 }
 
@@ -233,6 +237,32 @@ async function main(): Promise<string> {
     log("loggers ...");
     const rows = measureLoggerCost({ rounds, lines: smoke ? 2_000 : 200_000, cpu: serverCpu, scratch, root });
     sections.push("", "## Logging: one call's log line", "", "The line observeCalls writes for a unary call, 64 per event-loop turn, to a file; each logger in a fresh process on the servers' core; process CPU per line, writing included; median of the rounds.", "", loggerTable(rows));
+  }
+
+  if (only.has("instructions")) {
+    const heading = ["", "## Instructions per unary gRPC call", ""];
+    if (!callgrindAvailable()) {
+      sections.push(...heading, "Skipped: valgrind (callgrind) is not installed here.");
+    } else {
+      const databaseUrl = await seededDatabase("instructions.db", 100);
+      const counts = smoke ? { warmUpCalls: 300, calls: 300 } : { warmUpCalls: 30_000, calls: 30_000 };
+      const other = (name: string, script: string, env: Record<string, string>) => (extras: Partial<SpawnPinnedOptions>) =>
+        spawnPinned({ name, cpu: serverCpu, script: join(root, script), env, logFile: join(scratch, `${name.replace(/\W/g, "-")}-callgrind.log`), ...extras }).then((server) => (started.push(server), server));
+      const servers = [
+        { name: "project", start: (extras: Partial<SpawnPinnedOptions>) => startProject(databaseUrl, {}, extras) },
+        { name: "grpc-js", start: other("grpc-js", "bench/servers/grpc-js-server.ts", { PORT: "0", DATABASE_URL: databaseUrl }) },
+        { name: "bare http2", start: other("bare http2", "bench/servers/bare-http2-server.ts", { PORT: "0" }) },
+      ];
+      log("instructions per call under callgrind ...");
+      const results = await measureInstructions(servers, { ...counts, loadCpu, scratch }, log);
+      sections.push(
+        ...heading,
+        `GetFeature over h2c (h2load -c 8 -m 8), every instruction of the server's threads counted by valgrind's callgrind over ${counts.calls.toLocaleString("en-US")} calls after ${counts.warmUpCalls.toLocaleString("en-US")} to warm up; servers one at a time. ` +
+          "Repeats to a fraction of a percent where req/s rounds vary by a tenth; the kernel's work is not counted, and a server runs some 50 times slower under valgrind (see bench/workloads/instructions.ts).",
+        "",
+        instructionsTable(results),
+      );
+    }
   }
 
   if (only.has("memory")) {

@@ -26,11 +26,15 @@ export interface SpawnPinnedOptions {
    * a pipe would cost the benchmark process CPU time, and could slow the server down.
    */
   logFile: string;
+  /** A command the process runs under, e.g. valgrind and its options. Default: none. */
+  wrapper?: string[];
+  /** How long it may take to print "listening on". Default: 30,000 ms. */
+  startTimeoutMs?: number;
 }
 
 /** Starts a server script pinned to one core and resolves once it prints "listening on ...PORT". */
 export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedProcess> {
-  const node = [process.execPath, ...(options.nodeArgs ?? []), ...(options.script.endsWith(".js") ? [] : ["--import", "tsx"]), options.script];
+  const node = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), ...(options.script.endsWith(".js") ? [] : ["--import", "tsx"]), options.script];
   const [command, ...args] = options.cpu === undefined ? node : ["taskset", "-c", String(options.cpu), ...node];
   const log = openSync(options.logFile, "w");
   const child: ChildProcess = spawn(command as string, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", log, log] });
@@ -38,7 +42,7 @@ export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedPr
   // The start of the log only: a busy server logs gigabytes, more than a string can hold.
   const output = () => head(options.logFile, 10_000);
   const port = await new Promise<number>((resolve, reject) => {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     const onExit = (code: number | null) => (clearInterval(poll), reject(new Error(`${options.name} exited with ${code}:\n${output()}`)));
     const poll = setInterval(() => {
       const match = /listening on (?:http:\/\/[^:\s]+:)?(\d+)/.exec(output());
