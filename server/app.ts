@@ -43,6 +43,7 @@ import { serveSpa } from "./web/serve-spa.js";
 import { withWireStatusFixes } from "./http/wire-status.js";
 import { withGrpcTrailersOnly } from "./http/grpc-trailers-only.js";
 import { createGrpcFastPath } from "./http/grpc-fast-path.js";
+import { collectLeanRoutes } from "./http/lean-routes.js";
 import type { ClaimStream } from "./http/one-port-server.js";
 import { createWebLeanPath, withWebLeanPath } from "./http/web-lean-path.js";
 import { hideInternalErrors } from "./http/internal-errors.js";
@@ -287,8 +288,14 @@ export function createApp(options: AppOptions = {}): App {
   let http = withWireStatusFixes(connectHandler);
   http = withGrpcTrailersOnly(http);
   const cors = createCorsPolicy({ allowedOrigins: options.corsOrigins });
+  // One route table for both lean paths: one interceptor chain per method, and a live message
+  // fanned out to gRPC and browser subscribers alike serialized once.
+  const leanRoutes =
+    options.webLeanPath === false && options.grpcFastPath === false
+      ? undefined
+      : collectLeanRoutes(routes, routerOptions.interceptors ?? [], sizeLimits.defaultBytes);
   const webLean =
-    options.webLeanPath === false ? undefined : createWebLeanPath({ routes, ...routerOptions, contextValues, cors, requestBodyTimeoutMs });
+    options.webLeanPath === false ? undefined : createWebLeanPath({ leanRoutes, ...routerOptions, contextValues, cors, requestBodyTimeoutMs });
   if (webLean !== undefined) http = withWebLeanPath(http, webLean);
   http = withWritesReleasedOnClose(http);
   http = withUnreadBodyRelease(http);
@@ -299,7 +306,7 @@ export function createApp(options: AppOptions = {}): App {
   const grpcFast =
     options.grpcFastPath === false
       ? undefined
-      : createGrpcFastPath({ routes, interceptors: routerOptions.interceptors, readMaxBytes: routerOptions.readMaxBytes, requestBodyTimeoutMs, shutdownSignal: shutdown.signal, contextValues });
+      : createGrpcFastPath({ leanRoutes, requestBodyTimeoutMs, shutdownSignal: shutdown.signal, contextValues });
   const claimStream = eitherClaim(grpcFast, webLean?.claimStream);
 
   function beginShutdown(): void {

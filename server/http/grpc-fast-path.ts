@@ -4,7 +4,7 @@ import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grp
 import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
-import { collectLeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
+import { leanRoutesOf, type LeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseRequest, startCall } from "./lean-routes.js";
 import { createLightHeaders } from "./light-headers.js";
 import { connectionTransportInfo, type TransportInfo } from "./transport-info.js";
 import { createStalledStreamReset } from "./request-body-timeout.js";
@@ -16,8 +16,15 @@ import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
 import { flushFrames, writeFrame, writeFrameNow } from "./frame-batch.js";
 
 export interface GrpcFastPathOptions {
-  /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
-  routes(router: ConnectRouter): void;
+  /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. Needed unless `leanRoutes` is given. */
+  routes?(router: ConnectRouter): void;
+  /**
+   * The routes already collected (collectLeanRoutes), to share one table between the two lean
+   * paths: one interceptor chain per method, and a live message fanned out to subscribers of
+   * both paths serialized once. Default: collected here from `routes`, `interceptors` and
+   * `readMaxBytes`.
+   */
+  leanRoutes?: LeanRoutes;
   /** The same interceptors, applied in the same order (first is outermost). */
   interceptors?: readonly Interceptor[];
   /** Largest request message in bytes, unless the method was registered with its own; larger ones get RESOURCE_EXHAUSTED. Default: 64 KiB. */
@@ -42,7 +49,7 @@ export type GrpcFastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHead
  * the Connect handler.
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
-  const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const routes = leanRoutesOf(options, DEFAULT_MAX_MESSAGE_BYTES);
   const stalls = createStalledStreamReset(options.requestBodyTimeoutMs ?? 30_000);
   return (stream, headers, rawHeaders) => {
     const route = routes.get(headers[":path"] as string);

@@ -42,6 +42,16 @@ export interface LeanRoute {
   frameOf(message: unknown, binary: boolean): Buffer;
 }
 
+/** The lean paths' routes by request path ("/package.Service/Method"). */
+export type LeanRoutes = ReadonlyMap<string, LeanRoute>;
+
+/** The routes an options object gives: collected already (`leanRoutes`), or collected now from `routes`. */
+export function leanRoutesOf(options: { routes?: (router: ConnectRouter) => void; leanRoutes?: LeanRoutes; interceptors?: readonly Interceptor[]; readMaxBytes?: number }, defaultReadMaxBytes: number): LeanRoutes {
+  if (options.leanRoutes !== undefined) return options.leanRoutes;
+  if (options.routes === undefined) throw new Error("a lean path needs routes or leanRoutes");
+  return collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? defaultReadMaxBytes);
+}
+
 /** What a protocol knows about a call before it runs: the parts of the handler context it decides. */
 export interface CallSetup {
   protocolName: "grpc" | "grpc-web" | "connect";

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../limits/message-size.js";
 import { createCallLifetime } from "./call-lifetime.js";
 import { CONNECT_END_STREAM_FLAG, connectEndStreamPayload, connectStreamHead, connectUnaryError, connectUnaryHead, parseConnectContentType } from "./connect-framing.js";
 import { GRPC_WEB_TRAILER_FLAG, grpcWebHead, grpcWebStatus, grpcWebTrailerPayload, grpcWebTrailersOnly, parseGrpcWebContentType } from "./grpc-web-framing.js";
-import { collectLeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseRequest, startCall, utf8Encoder } from "./lean-routes.js";
+import { leanRoutesOf, type LeanRoutes, headersOf, headersOfRaw, type LeanRoute, parseRequest, startCall, utf8Encoder } from "./lean-routes.js";
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
@@ -29,8 +29,15 @@ import { connectionTransportInfo, type TransportInfo } from "./transport-info.js
 import { streamResponse, type WebResponse } from "./stream-response.js";
 
 export interface WebLeanPathOptions {
-  /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. */
-  routes(router: ConnectRouter): void;
+  /** The same routes the Connect handler serves; their unary and server-streaming methods are taken here. Needed unless `leanRoutes` is given. */
+  routes?(router: ConnectRouter): void;
+  /**
+   * The routes already collected (collectLeanRoutes), to share one table between the two lean
+   * paths: one interceptor chain per method, and a live message fanned out to subscribers of
+   * both paths serialized once. Default: collected here from `routes`, `interceptors` and
+   * `readMaxBytes`.
+   */
+  leanRoutes?: LeanRoutes;
   /** The same interceptors, applied in the same order (first is outermost). */
   interceptors?: readonly Interceptor[];
   /** Largest request message in bytes, unless the method was registered with its own. Default: 64 KiB. */
@@ -110,7 +117,7 @@ interface WebCall {
  * client and bidi streams, gRPC-Web text, compressed requests, unknown paths and content types.
  */
 export function createWebLeanPath(options: WebLeanPathOptions): WebLeanPath {
-  const routes = collectLeanRoutes(options.routes, options.interceptors ?? [], options.readMaxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const routes = leanRoutesOf(options, DEFAULT_MAX_MESSAGE_BYTES);
   const acceptCompression = [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])];
   const compressMinBytes = options.compressMinBytes ?? 1024;
   const cors = options.cors;
@@ -270,7 +277,7 @@ function isIdentity(encoding: string | string[] | null | undefined): boolean {
  * NO_SIDE_EFFECTS, `encoding` proto or json, no compression; the message from `message`, base64
  * if `base64=1`, read as connect-node reads it. Malformed base64 is left to the GET guard.
  */
-function parseConnectGet(routes: Map<string, LeanRoute>, url: string): { route: LeanRoute; binary: boolean; message: Uint8Array } | undefined {
+function parseConnectGet(routes: LeanRoutes, url: string): { route: LeanRoute; binary: boolean; message: Uint8Array } | undefined {
   const queryStart = url.indexOf("?");
   if (queryStart < 0) return undefined;
   const route = routes.get(url.slice(0, queryStart));
