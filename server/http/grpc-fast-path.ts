@@ -12,6 +12,7 @@ import { readOneEnvelope } from "./request-body.js";
 import { clampTimeoutHeaders } from "./timeout-clamp.js";
 import { encodeGrpcMessage } from "./wire-status.js";
 import { hasHeaderMetadata } from "./grpc-trailers-only.js";
+import { withUniqueFieldsUnindexed } from "./unique-header-fields.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
 import { flushFrames, writeFrame, writeFrameNow } from "./frame-batch.js";
 
@@ -182,7 +183,7 @@ function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: 
     trailers[name] = value;
   });
   (stream as Tracked)[pendingTrailers] = trailers;
-  stream.respond(headers, { waitForTrailers: true });
+  stream.respond(withUniqueFieldsUnindexed(headers), { waitForTrailers: true });
   // One listener function for every stream (`once` would wrap it; the stream emits this once).
   stream.on("wantTrailers", sendPendingTrailers);
   stream.end(frame);
@@ -209,7 +210,7 @@ function sendFrame(stream: ServerHttp2Stream, header: Headers, frame: Buffer, wr
   if (!stream.headersSent) {
     const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
     header.forEach((value, name) => (headers[name] = value));
-    stream.respond(headers, { waitForTrailers: true });
+    stream.respond(withUniqueFieldsUnindexed(headers), { waitForTrailers: true });
   }
   return write(stream, frame);
 }
@@ -238,6 +239,7 @@ function sendStatus(stream: ServerHttp2Stream, error: ConnectError | undefined, 
   }
   const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
   header?.forEach((value, name) => (headers[name] = value));
+  withUniqueFieldsUnindexed(headers); // kept by the spread below too
   if (hasHeaderMetadata(headers)) {
     // Header metadata goes out as headers, as grpc-go's server and connect-node send it.
     stream.respond(headers, { waitForTrailers: true });

@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from "node:http";
 import type { ServerHttp2Stream } from "node:http2";
 import type { FrameTarget } from "./frame-batch.js";
 import { releaseUnreadStream } from "./unread-body.js";
+import { withUniqueFieldsUnindexed } from "./unique-header-fields.js";
 
 /**
  * The part of Node's response the web lean path writes to (web-lean-path.ts): a ServerResponse
@@ -58,7 +59,7 @@ class StreamResponse implements WebResponse {
     // the last write: a stream closed that way is destroyed before that write's callback, and
     // Node then builds an ERR_STREAM_DESTROYED error (and its stack trace) for nobody, 14% of a
     // call's CPU time.
-    this.stream.respond(headers, { waitForTrailers: true });
+    this.stream.respond(withUniqueFieldsUnindexed(headers), { waitForTrailers: true });
     this.stream.on("wantTrailers", sendNoTrailers); // "wantTrailers" comes once
   }
 
