@@ -28,7 +28,7 @@ import { measureTracingCost, startOtlpSink, tracingTable } from "./workloads/tra
 import { measureValidationCost, validationTable } from "./workloads/validation-cost.js";
 import { wireSizeTable } from "./workloads/wire-size.js";
 import { loggerTable, measureLoggerCost } from "./workloads/logger-cost.js";
-import { callgrindAvailable, instructionsTable, measureInstructions } from "./workloads/instructions.js";
+import { callgrindAvailable, type InstructionsSpawn, instructionsTable, measureInstructions } from "./workloads/instructions.js";
 
 /** The server's per-client limits (server/limits), lifted for the benchmark's one client address. */
 const LIMITS_LIFTED = {
@@ -246,10 +246,10 @@ async function main(): Promise<string> {
     } else {
       const databaseUrl = await seededDatabase("instructions.db", 100);
       const counts = smoke ? { warmUpCalls: 300, calls: 300 } : { warmUpCalls: 30_000, calls: 30_000 };
-      const other = (name: string, script: string, env: Record<string, string>) => (extras: Partial<SpawnPinnedOptions>) =>
-        spawnPinned({ name, cpu: serverCpu, script: join(root, script), env, logFile: join(scratch, `${name.replace(/\W/g, "-")}-callgrind.log`), ...extras }).then((server) => (started.push(server), server));
+      const other = (name: string, script: string, env: Record<string, string>) => ({ extraNodeArgs, ...extras }: InstructionsSpawn) =>
+        spawnPinned({ name, cpu: serverCpu, script: join(root, script), env, logFile: join(scratch, `${name.replace(/\W/g, "-")}-callgrind.log`), nodeArgs: extraNodeArgs, ...extras }).then((server) => (started.push(server), server));
       const servers = [
-        { name: "project", start: (extras: Partial<SpawnPinnedOptions>) => startProject(databaseUrl, {}, extras) },
+        { name: "project", start: ({ extraNodeArgs, ...extras }: InstructionsSpawn) => startProject(databaseUrl, {}, { nodeArgs: [...startNodeFlags(root), ...extraNodeArgs], ...extras }) },
         { name: "grpc-js", start: other("grpc-js", "bench/servers/grpc-js-server.ts", { PORT: "0", DATABASE_URL: databaseUrl }) },
         { name: "bare http2", start: other("bare http2", "bench/servers/bare-http2-server.ts", { PORT: "0" }) },
       ];
@@ -257,7 +257,7 @@ async function main(): Promise<string> {
       const results = await measureInstructions(servers, { ...counts, loadCpu, scratch }, log);
       sections.push(
         ...heading,
-        `GetFeature over h2c (h2load -c 8 -m 8), every instruction of the server's threads counted by valgrind's callgrind over ${counts.calls.toLocaleString("en-US")} calls after ${counts.warmUpCalls.toLocaleString("en-US")} to warm up; servers one at a time. ` +
+        `GetFeature over h2c (h2load -c 8 -m 8), every instruction counted by valgrind's callgrind (servers run with V8's --predictable: GC and compilers on the main thread) over ${counts.calls.toLocaleString("en-US")} calls after ${counts.warmUpCalls.toLocaleString("en-US")} to warm up; servers one at a time. ` +
           "Repeats to a fraction of a percent where req/s rounds vary by a tenth; the kernel's work is not counted, and a server runs some 50 times slower under valgrind (see bench/workloads/instructions.ts).",
         "",
         instructionsTable(results),

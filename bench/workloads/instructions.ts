@@ -20,6 +20,12 @@ export interface InstructionsOptions {
   scratch: string;
 }
 
+/** How measureInstructions has a server started: under valgrind, with Node flags of its own added. */
+export interface InstructionsSpawn extends Required<Pick<SpawnPinnedOptions, "wrapper" | "startTimeoutMs">> {
+  /** Flags to add to the server's own Node flags. */
+  extraNodeArgs: string[];
+}
+
 export interface InstructionsResult {
   server: string;
   instructionsPerCall: number;
@@ -41,7 +47,8 @@ export function callgrindAvailable(): boolean {
  * callgrind. Unlike requests per second on a shared machine, the count repeats to a fraction
  * of a percent, whatever else the machine is doing: a yardstick for changes too small for the
  * throughput rounds to see. Counting runs only while the measured calls run (after the
- * warm-up), every thread included (GC, compilers); the kernel's work is not counted.
+ * warm-up), the GC and the compilers included (on the main thread: see below); the kernel's
+ * work is not counted.
  *
  * Under valgrind a server runs some 50 times slower, so what is cached per millisecond (the
  * log line's time string) is remade more often than at full speed, and what a busy server
@@ -49,7 +56,7 @@ export function callgrindAvailable(): boolean {
  * builds in one run, not a model of a call's time.
  */
 export async function measureInstructions(
-  servers: { name: string; start(extras: Pick<SpawnPinnedOptions, "wrapper" | "startTimeoutMs">): Promise<PinnedProcess> }[],
+  servers: { name: string; start(extras: InstructionsSpawn): Promise<PinnedProcess> }[],
   options: InstructionsOptions,
   log: (line: string) => void,
 ): Promise<InstructionsResult[]> {
@@ -58,7 +65,10 @@ export async function measureInstructions(
   for (const [index, server] of servers.entries()) {
     const prefix = join(options.scratch, `callgrind-${index}.out`);
     const wrapper = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", "--instr-atstart=no", `--callgrind-out-file=${prefix}`];
-    const running = await server.start({ wrapper, startTimeoutMs: 180_000 });
+    // V8's --predictable runs the GC and the compilers on the main thread, in an order that does
+    // not depend on threads' timing: without it, the same build's count moved by 4% from run to
+    // run (how much marking the concurrent threads did), with it by half a percent.
+    const running = await server.start({ wrapper, startTimeoutMs: 180_000, extraNodeArgs: ["--predictable"] });
     try {
       const load = (requests: number) =>
         h2load({ url: `http://127.0.0.1:${running.port}${request.path}`, headers: request.headers, body: request.body, requests, cpu: options.loadCpu });
