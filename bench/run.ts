@@ -258,7 +258,7 @@ async function main(): Promise<string> {
       sections.push(
         ...heading,
         `GetFeature over h2c (h2load -c 8 -m 8), every instruction counted by valgrind's callgrind (servers run with V8's --predictable: GC and compilers on the main thread) over ${counts.calls.toLocaleString("en-US")} calls after ${counts.warmUpCalls.toLocaleString("en-US")} to warm up; servers one at a time. ` +
-          "Repeats to a fraction of a percent where req/s rounds vary by a tenth; the kernel's work is not counted, and a server runs some 50 times slower under valgrind (see bench/workloads/instructions.ts).",
+          "Repeats to within about half a percent where req/s rounds vary by a tenth; the kernel's work is not counted, and a server runs some 50 times slower under valgrind (see bench/workloads/instructions.ts).",
         "",
         instructionsTable(results),
       );

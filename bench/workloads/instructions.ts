@@ -44,8 +44,8 @@ export function callgrindAvailable(): boolean {
 
 /**
  * Instructions a server executes per unary gRPC GetFeature call, counted by valgrind's
- * callgrind. Unlike requests per second on a shared machine, the count repeats to a fraction
- * of a percent, whatever else the machine is doing: a yardstick for changes too small for the
+ * callgrind. Unlike requests per second on a shared machine, the count repeats to within about
+ * half a percent, whatever else the machine is doing: a yardstick for changes too small for the
  * throughput rounds to see. Counting runs only while the measured calls run (after the
  * warm-up), the GC and the compilers included (on the main thread: see below); the kernel's
  * work is not counted.
