@@ -44,7 +44,7 @@ describe("the echoed request id over HTTP/2", () => {
       for (let i = 0; i < 3; i++) {
         const headers = await responseHeaders(session, contentType, body);
         expect(headers[":status"]).toBe(200);
-        expect(headers[http2.sensitiveHeaders]).toContain("x-request-id");
+        expect((headers as Record<symbol, unknown>)[http2.sensitiveHeaders]).toContain("x-request-id");
         ids.add(headers["x-request-id"] as string);
       }
       expect(ids.size).toBe(3);
