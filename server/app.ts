@@ -295,7 +295,7 @@ export function createApp(options: AppOptions = {}): App {
       ? undefined
       : collectLeanRoutes(routes, routerOptions.interceptors ?? [], sizeLimits.defaultBytes);
   const webLean =
-    options.webLeanPath === false ? undefined : createWebLeanPath({ leanRoutes, ...routerOptions, contextValues, cors, requestBodyTimeoutMs });
+    options.webLeanPath === false ? undefined : createWebLeanPath({ leanRoutes, shutdownSignal: shutdown.signal, contextValues, cors, requestBodyTimeoutMs });
   if (webLean !== undefined) http = withWebLeanPath(http, webLean);
   http = withWritesReleasedOnClose(http);
   http = withUnreadBodyRelease(http);

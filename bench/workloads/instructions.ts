@@ -63,8 +63,8 @@ export async function measureInstructions(
   const request = unaryCases()[0]!;
   const results: InstructionsResult[] = [];
   for (const [index, server] of servers.entries()) {
-    const prefix = join(options.scratch, `callgrind-${index}.out`);
-    const wrapper = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", "--instr-atstart=no", `--callgrind-out-file=${prefix}`];
+    const outFile = `callgrind-${index}.out`;
+    const wrapper = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", "--instr-atstart=no", `--callgrind-out-file=${join(options.scratch, outFile)}`];
     // V8's --predictable runs the GC and the compilers on the main thread, in an order that does
     // not depend on threads' timing: without it, the same build's count moved by 4% from run to
     // run (how much marking the concurrent threads did), with it by half a percent.
@@ -81,7 +81,7 @@ export async function measureInstructions(
     } finally {
       await running.stop();
     }
-    const instructionsPerCall = countedInstructions(options.scratch, `callgrind-${index}.out`) / options.calls;
+    const instructionsPerCall = countedInstructions(options.scratch, outFile) / options.calls;
     log(`instructions: ${server.name}: ${formatNumber(instructionsPerCall, 0)} a call`);
     results.push({ server: server.name, instructionsPerCall });
   }

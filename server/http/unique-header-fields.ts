@@ -13,6 +13,6 @@ const UNIQUE_PER_CALL: readonly string[] = ["x-request-id"];
 
 /** Marks the fields of `headers` whose values are new on every call as never indexed (HPACK); returns `headers`. */
 export function withUniqueFieldsUnindexed(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  if (headers["x-request-id"] !== undefined) (headers as Record<symbol, unknown>)[sensitiveHeaders] = UNIQUE_PER_CALL;
+  if (UNIQUE_PER_CALL.some((name) => headers[name] !== undefined)) (headers as Record<symbol, unknown>)[sensitiveHeaders] = UNIQUE_PER_CALL;
   return headers;
 }
