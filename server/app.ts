@@ -6,6 +6,7 @@ import type { Tracer } from "@opentelemetry/api";
 import { traceCalls } from "./observability/trace-calls.js";
 import { traceHub, traceStorage } from "./observability/trace-backends.js";
 import { timeDeliveries } from "./observability/time-deliveries.js";
+import { afterDeferredWrites } from "./http/frame-batch.js";
 import { serveMetrics } from "./observability/metrics-endpoint.js";
 import { logRefusal, observeCalls } from "./observability/observe-calls.js";
 import { type Refusal, withConnectGetGuard } from "./http/connect-get-guard.js";
@@ -196,10 +197,14 @@ export function createApp(options: AppOptions = {}): App {
   });
   // Each event's fan-out is timed (a metric, and a debug line with the exact figure).
   const timed = <T>(hub: LiveHub<T>, name: string) =>
-    timeDeliveries(hub, ({ subscribers, seconds }) => {
-      metrics.recordDelivery(name, seconds);
-      logger.debug("delivered", { hub: name, subscribers, ms: Math.round(seconds * 10_000) / 10 });
-    });
+    timeDeliveries(
+      hub,
+      ({ subscribers, seconds }) => {
+        metrics.recordDelivery(name, seconds);
+        logger.debug("delivered", { hub: name, subscribers, ms: Math.round(seconds * 10_000) / 10 });
+      },
+      afterDeferredWrites,
+    );
   const untracedNoteHub = timed(options.noteHub ?? createInProcessHub<NoteEvent>(), "notes");
   const untracedChatHub = timed(options.chatHub ?? createInProcessHub<ChatMessage>(), "chat");
   const noteHub = tracer ? traceHub(untracedNoteHub, "notes", tracer) : untracedNoteHub;

@@ -1,6 +1,17 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { FLUSH_BYTES, flushFrames, joinPending, writeFrame, writeFrameNow } from "./frame-batch.js";
+import {
+  afterDeferredWrites,
+  DEFERRED_TARGETS_PER_TURN,
+  DIRECT_LIVE_WRITES,
+  FLUSH_BYTES,
+  type FrameTarget,
+  type FrameWriter,
+  flushFrames,
+  joinPending,
+  writeFrame,
+  writeFrameNow,
+} from "./frame-batch.js";
 
 /** A real Writable that records each chunk it is handed, and holds them (never calls back) when `stalled`. */
 function recordingTarget(options: { highWaterMark?: number; stalled?: boolean } = {}) {
@@ -17,6 +28,8 @@ function recordingTarget(options: { highWaterMark?: number; stalled?: boolean } 
 
 const frame = (byte: number, length = 10) => Buffer.alloc(length, byte);
 const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const allDeferredWritten = () => new Promise<void>((resolve) => afterDeferredWrites(resolve));
 
 describe("frame batches", () => {
   it("writes the frames of one burst as one chunk, in order, when the burst is over", async () => {
@@ -102,5 +115,82 @@ describe("frame batches", () => {
     await nextTick();
     expect(full.chunks).toEqual([frame(1, 16)]);
     expect(errors).toEqual([]);
+  });
+
+  describe("a fan-out larger than a turn", () => {
+    const fanOut = (targets: readonly FrameTarget[], event: Buffer) => targets.forEach((target) => writeFrameNow(target, event));
+
+    it("writes DIRECT_LIVE_WRITES targets at once and the rest in later turns, DEFERRED_TARGETS_PER_TURN a turn, in order", async () => {
+      const targets = Array.from({ length: DIRECT_LIVE_WRITES + 2 * DEFERRED_TARGETS_PER_TURN + 1 }, () => recordingTarget());
+      fanOut(targets.map(({ target }) => target), frame(1));
+      const written = () => targets.filter(({ chunks }) => chunks.length > 0).length;
+      expect(written()).toBe(DIRECT_LIVE_WRITES);
+      expect(targets.slice(0, DIRECT_LIVE_WRITES).every(({ chunks }) => chunks.length === 1)).toBe(true);
+      await nextTurn();
+      expect(written()).toBe(DIRECT_LIVE_WRITES + DEFERRED_TARGETS_PER_TURN);
+      // The deferred are written in the order they were deferred.
+      expect(targets[DIRECT_LIVE_WRITES + DEFERRED_TARGETS_PER_TURN]?.chunks).toEqual([]);
+      expect(targets[DIRECT_LIVE_WRITES + DEFERRED_TARGETS_PER_TURN - 1]?.chunks).toEqual([frame(1)]);
+      await allDeferredWritten();
+      expect(targets.every(({ chunks }) => chunks.length === 1 && chunks[0]?.equals(frame(1)))).toBe(true);
+    });
+
+    it("joins the events a waiting target missed into one write, and defers every live frame while any wait", async () => {
+      const targets = Array.from({ length: DIRECT_LIVE_WRITES + DEFERRED_TARGETS_PER_TURN + 10 }, () => recordingTarget());
+      const all = targets.map(({ target }) => target);
+      fanOut(all, frame(1));
+      await nextTurn(); // one turn of deferred writes: 10 targets still wait
+      fanOut(all, frame(2));
+      // Nothing is written at once while frames wait, not even to targets that have none waiting.
+      expect(targets[0]?.chunks).toEqual([frame(1)]);
+      fanOut(all, frame(3));
+      await allDeferredWritten();
+      // Written before the later events: each later event in its own write; waiting: all its events in one.
+      expect(targets[0]?.chunks).toEqual([frame(1), Buffer.concat([frame(2), frame(3)])]);
+      expect(targets.at(-1)?.chunks).toEqual([Buffer.concat([frame(1), frame(2), frame(3)])]);
+      // Once nothing waits, a fan-out's first frames are written at once again.
+      await nextTick();
+      fanOut(all.slice(0, 1), frame(4));
+      expect(targets[0]?.chunks.at(-1)).toEqual(frame(4));
+    });
+
+    it("writes deferred frames with the writer given, leaves a target's deferred frames to its end, and says when the writer's target is full", async () => {
+      const writes: (Buffer | readonly Buffer[])[] = [];
+      let full = false;
+      const writer: FrameWriter = { write: (_target, frames) => (writes.push(frames), true), full: () => full };
+      const filler = Array.from({ length: DIRECT_LIVE_WRITES }, () => recordingTarget().target);
+      const ending = recordingTarget();
+      const gone = recordingTarget();
+      const slow = recordingTarget();
+      fanOut(filler, frame(1));
+      expect(writeFrameNow(ending.target, frame(1), writer)).toBe(true);
+      writeFrameNow(ending.target, frame(2), writer);
+      writeFrameNow(gone.target, frame(1), writer);
+      full = true;
+      expect(writeFrameNow(slow.target, frame(1), writer)).toBe(false);
+      full = false;
+      writeFrameNow(slow.target, frame(2), writer);
+      // The stream ends before its turn: its end takes what waited; a destroyed one drops it.
+      ending.target.end(joinPending(ending.target, [frame(9)]));
+      gone.target.destroy();
+      await allDeferredWritten();
+      expect(ending.chunks).toEqual([Buffer.concat([frame(1), frame(2), frame(9)])]);
+      expect(gone.chunks).toEqual([]);
+      expect(writes).toEqual([[frame(1), frame(2)]]);
+    });
+
+    it("afterDeferredWrites calls back at once when nothing waits, and after the last write of what waited when it was called", async () => {
+      let called = false;
+      afterDeferredWrites(() => (called = true));
+      expect(called).toBe(true);
+      const targets = Array.from({ length: DIRECT_LIVE_WRITES + DEFERRED_TARGETS_PER_TURN + 1 }, () => recordingTarget());
+      fanOut(targets.map(({ target }) => target), frame(1));
+      const order: string[] = [];
+      afterDeferredWrites(() => order.push(targets.at(-1)?.chunks.length === 1 ? "after the last write" : "too early"));
+      await nextTurn();
+      expect(order).toEqual([]);
+      await nextTurn();
+      expect(order).toEqual(["after the last write"]);
+    });
   });
 });

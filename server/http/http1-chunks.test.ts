@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { flushFrames, writeFrame } from "./frame-batch.js";
-import { writeChunkToSocket } from "./http1-chunks.js";
+import { http1ChunkWriter, writeChunkToSocket } from "./http1-chunks.js";
 
 let server: http.Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve()))));
@@ -67,5 +67,27 @@ describe("writeChunkToSocket", () => {
     }, Promise.resolve());
     expect(answer).toBeUndefined();
     expect(body.toString()).toBe("headqueued");
+  });
+
+  it("writes several frames (the events a deferred fan-out joined) as one chunk, and the writer falls back to the response before the head is out", async () => {
+    const written: Buffer[] = [];
+    let sizes: string[] = [];
+    const body = await exchange(async (response) => {
+      response.writeHead(200, { "content-type": "application/octet-stream" });
+      const socket = response.socket!;
+      const write = socket.write.bind(socket) as (chunk: Buffer) => boolean;
+      socket.write = ((chunk: Buffer) => (written.push(Buffer.from(chunk)), write(chunk))) as typeof socket.write;
+      // Head not out: through the response (which writes the head with it).
+      expect(http1ChunkWriter.write(response, [Buffer.from("ab"), Buffer.from("c")])).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      const before = written.length;
+      expect(http1ChunkWriter.write(response, [Buffer.from("de"), Buffer.from("fgh")])).toBe(true);
+      expect(http1ChunkWriter.write(response, Buffer.from("i"))).toBe(true);
+      sizes = written.slice(before).map((chunk) => chunk.toString("latin1"));
+      expect(http1ChunkWriter.full(response)).toBe(false);
+      response.end();
+    }, Promise.resolve());
+    expect(sizes).toEqual(["5\r\ndefgh\r\n", "1\r\ni\r\n"]);
+    expect(body.toString()).toBe("abcdefghi");
   });
 });

@@ -18,8 +18,8 @@ import { leanRoutesOf, type LeanRoutes, headersOf, headersOfRaw, type LeanRoute,
 import type { NodeHandler, NodeRequest, NodeResponse } from "./node-handler.js";
 import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.js";
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
-import { joinPending, writeFrame, writeFrameNow } from "./frame-batch.js";
-import { writeChunkToSocket } from "./http1-chunks.js";
+import { type FrameTarget, joinPending, writeFrame, writeFrameNow } from "./frame-batch.js";
+import { http1ChunkWriter } from "./http1-chunks.js";
 import type { ClaimStream } from "./one-port-server.js";
 import type { CorsPolicy } from "./cors.js";
 import { isBase64Message } from "./connect-get-guard.js";
@@ -390,17 +390,15 @@ function writeFrameWithHead(call: WebCall, header: Headers, frame: Buffer, write
 }
 
 /**
- * A live stream's message frame: on HTTP/1.1 as a chunk straight to the socket once the head is
- * out (http1-chunks.ts); otherwise at once if it is the stream's first in the burst (frame-batch.ts).
+ * A live stream's message frame, at once if it is the stream's first in the burst and the
+ * fan-out has not outgrown its turn (frame-batch.ts writeFrameNow); on HTTP/1.1 as a chunk
+ * straight to the socket once the head is out (http1-chunks.ts).
  */
 function pushFrame(call: WebCall, header: Headers, frame: Buffer): boolean {
-  const { response } = call;
-  if (call.request.httpVersion !== "2.0") {
-    const written = writeChunkToSocket(response as ServerResponse, frame);
-    if (written !== undefined) return written;
-  }
-  return writeFrameWithHead(call, header, frame, writeFrameNow);
+  return writeFrameWithHead(call, header, frame, call.request.httpVersion === "2.0" ? writeFrameNow : writeHttp1FrameNow);
 }
+
+const writeHttp1FrameNow = (target: FrameTarget, frame: Buffer) => writeFrameNow(target, frame, http1ChunkWriter);
 
 /**
  * The last frame (gRPC-Web trailers or Connect's end of stream), after `message` if given (a

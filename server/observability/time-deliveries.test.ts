@@ -74,4 +74,20 @@ describe("timeDeliveries", () => {
     expect(got).toEqual([3, 3]);
     expect(observed.map((delivery) => delivery.subscribers)).toEqual([2]);
   });
+
+  it("waits for the writes the transports deferred (settled) before it stops the clock", async () => {
+    const observed: Delivery[] = [];
+    let settle: (() => void) | undefined;
+    const hub = timeDeliveries(createInProcessHub<{ n: number }>(), (delivery) => observed.push(delivery), (callback) => (settle = callback));
+    hub.subscribe(() => {});
+    await hub.publish({ n: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settle).toBeDefined();
+    expect(observed).toEqual([]);
+    const until = performance.now() + 5;
+    while (performance.now() < until);
+    settle?.();
+    expect(observed).toHaveLength(1);
+    expect(observed[0]?.seconds).toBeGreaterThanOrEqual(0.005);
+  });
 });
