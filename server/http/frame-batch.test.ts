@@ -118,7 +118,18 @@ describe("frame batches", () => {
   });
 
   describe("a fan-out larger than a turn", () => {
-    const fanOut = (targets: readonly FrameTarget[], event: Buffer) => targets.forEach((target) => writeFrameNow(target, event));
+    /** Writes through the target itself, as one chunk: what http1ChunkWriter does with a response's socket. */
+    const writer: FrameWriter = {
+      write: (target, frames) => target.write(Buffer.isBuffer(frames) ? frames : Buffer.concat(frames)),
+      full: (target) => target.writableNeedDrain,
+    };
+    const fanOut = (targets: readonly FrameTarget[], event: Buffer) => targets.forEach((target) => writeFrameNow(target, event, writer));
+
+    it("defers nothing written without a writer (HTTP/2 streams)", () => {
+      const targets = Array.from({ length: DIRECT_LIVE_WRITES + 1 }, () => recordingTarget());
+      targets.forEach(({ target }) => writeFrameNow(target, frame(1)));
+      expect(targets.every(({ chunks }) => chunks.length === 1)).toBe(true);
+    });
 
     it("writes DIRECT_LIVE_WRITES targets at once and the rest in later turns, DEFERRED_TARGETS_PER_TURN a turn, in order", async () => {
       const targets = Array.from({ length: DIRECT_LIVE_WRITES + 2 * DEFERRED_TARGETS_PER_TURN + 1 }, () => recordingTarget());
@@ -157,19 +168,19 @@ describe("frame batches", () => {
     it("writes deferred frames with the writer given, leaves a target's deferred frames to its end, and says when the writer's target is full", async () => {
       const writes: (Buffer | readonly Buffer[])[] = [];
       let full = false;
-      const writer: FrameWriter = { write: (_target, frames) => (writes.push(frames), true), full: () => full };
+      const recorder: FrameWriter = { write: (_target, frames) => (writes.push(frames), true), full: () => full };
       const filler = Array.from({ length: DIRECT_LIVE_WRITES }, () => recordingTarget().target);
       const ending = recordingTarget();
       const gone = recordingTarget();
       const slow = recordingTarget();
       fanOut(filler, frame(1));
-      expect(writeFrameNow(ending.target, frame(1), writer)).toBe(true);
-      writeFrameNow(ending.target, frame(2), writer);
-      writeFrameNow(gone.target, frame(1), writer);
+      expect(writeFrameNow(ending.target, frame(1), recorder)).toBe(true);
+      writeFrameNow(ending.target, frame(2), recorder);
+      writeFrameNow(gone.target, frame(1), recorder);
       full = true;
-      expect(writeFrameNow(slow.target, frame(1), writer)).toBe(false);
+      expect(writeFrameNow(slow.target, frame(1), recorder)).toBe(false);
       full = false;
-      writeFrameNow(slow.target, frame(2), writer);
+      writeFrameNow(slow.target, frame(2), recorder);
       // The stream ends before its turn: its end takes what waited; a destroyed one drops it.
       ending.target.end(joinPending(ending.target, [frame(9)]));
       gone.target.destroy();

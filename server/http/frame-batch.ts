@@ -9,8 +9,8 @@
  * what is pending first (`flushFrames`, or `joinPending` to end with it in one write), so that
  * nothing written is left behind.
  *
- * A fan-out larger than one turn should write (`DIRECT_LIVE_WRITES`) leaves the rest of its
- * live frames pending, and they are written in later turns, `DEFERRED_TARGETS_PER_TURN` targets
+ * On HTTP/1.1, where every write is a system call of its own, a fan-out larger than one turn
+ * should write (`DIRECT_LIVE_WRITES`) leaves the rest of its live frames pending, and they are written in later turns, `DEFERRED_TARGETS_PER_TURN` targets
  * a turn, in the order they were deferred. While any are waiting, every new live frame waits
  * too, joining what its target has pending. So when events come faster than one core can write
  * them, each subscriber gets one write with every event it has missed instead of one write per
@@ -60,8 +60,10 @@ export function writeFrame(target: FrameTarget, frame: Buffer): boolean {
 }
 
 /**
- * How a target's frames leave where its own `write` is not the best way (HTTP/1.1: as chunks
- * straight to the socket, http1-chunks.ts). The default is the target's `write`.
+ * How a live stream's frames leave when each write is a system call of its own (HTTP/1.1: a
+ * chunk straight to the socket, http1-chunks.ts). Only frames written with a writer are ever
+ * deferred: an HTTP/2 stream's frames leave with its connection's other streams' in nghttp2's
+ * writes anyway, and deferring them measured slower (bench/RESULTS.md, seventh stop).
  */
 export interface FrameWriter {
   /** Writes the frames, in order, as one write; returns false when the target is full (it will say "drain"). */
@@ -70,12 +72,7 @@ export interface FrameWriter {
   full(target: FrameTarget): boolean;
 }
 
-const targetWriter: FrameWriter = {
-  write: (target, frames) => target.write(Buffer.isBuffer(frames) ? frames : joined(frames)),
-  full: (target) => target.writableNeedDrain,
-};
-
-/** Live frames written at once in one burst (a fan-out's first subscribers); the burst's others wait for a later turn. */
+/** Live frames written at once in one burst with a writer (a fan-out's first subscribers); the burst's others wait for a later turn. */
 export const DIRECT_LIVE_WRITES = 1_000;
 /** Targets whose deferred frames are written in one turn of the event loop. */
 export const DEFERRED_TARGETS_PER_TURN = 1_000;
@@ -85,17 +82,18 @@ export const DEFERRED_TARGETS_PER_TURN = 1_000;
  * queued (as writeFrame does) after it. A fan-out hands each subscriber one frame per event,
  * and queuing it would cost a tick callback per subscriber, touching every subscriber's stream
  * twice per event; a burst of many (a history replayed through the same push) is still
- * written as two writes, not one each. Past `DIRECT_LIVE_WRITES` in one burst, or while
- * deferred frames are waiting, the frame is deferred (see the top of this file). Returns false
- * when the target is full: wait for "drain".
+ * written as two writes, not one each. With a `writer`: written by it, and past
+ * `DIRECT_LIVE_WRITES` in one burst, or while deferred frames are waiting, deferred (see the
+ * top of this file). Returns false when the target is full: wait for "drain".
  */
-export function writeFrameNow(target: FrameTarget, frame: Buffer, writer: FrameWriter = targetWriter): boolean {
+export function writeFrameNow(target: FrameTarget, frame: Buffer, writer?: FrameWriter): boolean {
   const holder = target as WithPending;
   const burst = currentBurst();
   if (holder[directBurst] === burst || hasPendingFrames(target)) return writeFrame(target, frame);
   if (target.writableEnded || target.destroyed) return false;
-  if (directWrites >= DIRECT_LIVE_WRITES || deferred.length > deferredHead) return defer(holder, frame, writer);
   holder[directBurst] = burst;
+  if (writer === undefined) return target.write(frame);
+  if (directWrites >= DIRECT_LIVE_WRITES || deferred.length > deferredHead) return defer(holder, frame, writer);
   directWrites++;
   return writer.write(target, frame);
 }
@@ -132,10 +130,10 @@ function writeDeferred(): void {
     while (deferredHead < end) {
       const target = deferred[deferredHead] as WithPending;
       deferred[deferredHead++] = undefined as unknown as WithPending;
-      const writer = target[pending]?.writer ?? targetWriter;
+      const writer = target[pending]?.writer;
       const frames = takePending(target);
       // Ended meanwhile (its end took what was pending), or gone.
-      if (frames === undefined || target.writableEnded || target.destroyed) continue;
+      if (frames === undefined || writer === undefined || target.writableEnded || target.destroyed) continue;
       writer.write(target, frames.length === 1 ? (frames[0] as Buffer) : frames);
     }
   } finally {
