@@ -10,8 +10,9 @@
  * nothing written is left behind.
  *
  * On HTTP/1.1, where every write is a system call of its own, a fan-out larger than one turn
- * should write (`DIRECT_LIVE_WRITES`) leaves the rest of its live frames pending, and they are written in later turns, `DEFERRED_TARGETS_PER_TURN` targets
- * a turn, in the order they were deferred. While any are waiting, every new live frame waits
+ * should write (`DIRECT_LIVE_WRITES`) leaves the rest of its live frames pending, and they are
+ * written in later turns, `DEFERRED_TARGETS_PER_TURN` targets a turn, in the order they were
+ * deferred. While any are waiting, every new live frame waits
  * too, joining what its target has pending. So when events come faster than one core can write
  * them, each subscriber gets one write with every event it has missed instead of one write per
  * event: a write system call on loopback costs about 10 µs whatever it carries, and 10,000
@@ -133,14 +134,16 @@ function writeDeferred(): void {
       const writer = target[pending]?.writer;
       const frames = takePending(target);
       // Ended meanwhile (its end took what was pending), or gone.
-      if (frames === undefined || writer === undefined || target.writableEnded || target.destroyed) continue;
-      writer.write(target, frames.length === 1 ? (frames[0] as Buffer) : frames);
+      if (frames === undefined || target.writableEnded || target.destroyed) continue;
+      if (writer === undefined) target.write(joined(frames));
+      else writer.write(target, frames.length === 1 ? (frames[0] as Buffer) : frames);
     }
   } finally {
     afterTurn();
   }
 }
 
+/** After a turn of deferred writes: its waiters called, the next turn scheduled if any still wait. */
 function afterTurn(): void {
   writtenCount = deferredCount - (deferred.length - deferredHead);
   if (deferredHead === deferred.length) {

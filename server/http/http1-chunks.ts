@@ -20,10 +20,11 @@ const CRLF = Buffer.from("\r\n", "latin1");
 const last = { frames: undefined as Buffer | readonly Buffer[] | undefined, chunk: CRLF };
 
 /**
- * Writes message frames of a live stream (one, or several in order) as one HTTP/1.1 chunk ("size CRLF frame CRLF"),
- * straight to the response's socket, and returns the socket's answer; undefined when that
- * cannot be done (the head is not out, the response is not chunked, it holds writes of its own,
- * frames are pending): then the caller writes through the response.
+ * Writes message frames of a live stream (one, or several in order) as one HTTP/1.1 chunk
+ * ("size CRLF frames CRLF"), straight to the response's socket, and returns the socket's
+ * answer; undefined when that cannot be done (the head is not out, the response is not
+ * chunked, it holds writes of its own, frames are pending): then the caller writes through the
+ * response.
  *
  * Why: a note fanned out to 10,000 HTTP/1.1 subscribers is 10,000 writes in one turn, and
  * through the response each costs two process.nextTick callbacks (the frame batch, Node's
