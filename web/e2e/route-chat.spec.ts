@@ -49,12 +49,33 @@ test("a browser and a native gRPC client (grpc-js RouteChat) see each other's no
   }
 });
 
+test("a note typed while the last one is being sent is kept", async ({ page, server }) => {
+  await server.start();
+  // The post is held back, so the next note is typed before the answer comes.
+  await page.route("**/routeguide.RouteNotesService/PostNote", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.continue();
+  });
+  await page.goto(server.url);
+  await expect(page.getByTestId("link-state")).toHaveAttribute("data-state", "live");
+  const textbox = page.getByRole("form", { name: "Post a note" }).getByRole("textbox", { name: "Note", exact: true });
+  await post(page, "one");
+  await textbox.fill("two, typed meanwhile");
+  await expect(notes(page).locator("[data-note-id]")).toHaveCount(1);
+  await expect(notes(page)).toContainText("one");
+  await page.waitForTimeout(300);
+  await expect(textbox).toHaveValue("two, typed meanwhile");
+});
+
 test("waits as the server asks when notes come too fast: Post is disabled for the hinted time", async ({ page, server }) => {
   await server.start({ RATE_LIMIT_NOTES: "2/min" });
   await page.goto(server.url);
   await expect(page.getByTestId("link-state")).toHaveAttribute("data-state", "live");
+  const textbox = page.getByRole("form", { name: "Post a note" }).getByRole("textbox", { name: "Note", exact: true });
   await post(page, "one");
+  await expect(textbox).toHaveValue("");
   await post(page, "two");
+  await expect(textbox).toHaveValue("");
   await expect(notes(page).locator("[data-note-id]")).toHaveCount(2);
   await post(page, "three");
   await expect(page.getByRole("alert")).toContainText(/Not posted: .*too many notes from this client; retry in/);

@@ -25,8 +25,9 @@ export function ChatPanel() {
   async function send(event: FormEvent) {
     event.preventDefault();
     const text = draft.trim();
-    // On failure the draft stays, so nothing typed is lost.
-    if (await sending.send(ChatMessageSchema, { text }, () => room.post(text))) setDraft("");
+    const sent = draft;
+    // On failure the draft stays, so nothing typed is lost; nor is what was typed while it was sent.
+    if (await sending.send(ChatMessageSchema, { text }, () => room.post(text))) setDraft((current) => (current === sent ? "" : current));
   }
 
   return (

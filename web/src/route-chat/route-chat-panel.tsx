@@ -34,8 +34,9 @@ export function RouteChatPanel({ location, placeName, onLocationChange }: { loca
   async function post(event: FormEvent) {
     event.preventDefault();
     const message = draft.trim();
-    // On failure the draft stays, so nothing typed is lost.
-    if (await noteSend.send(RouteNoteSchema, { location, message }, () => live.post(message))) setDraft("");
+    const sent = draft;
+    // On failure the draft stays, so nothing typed is lost; nor is what was typed while it was sent.
+    if (await noteSend.send(RouteNoteSchema, { location, message }, () => live.post(message))) setDraft((current) => (current === sent ? "" : current));
   }
 
   async function move(event: FormEvent) {
