@@ -102,9 +102,8 @@ export function writeFrameNow(target: FrameTarget, frame: Buffer, writer?: Frame
 /** Targets with deferred frames, oldest first; those before `deferredHead` are written. */
 let deferred: WithPending[] = [];
 let deferredHead = 0;
-/** Targets deferred since the process started, and of those written (or found ended): for `afterDeferredWrites`. */
+/** Targets deferred since the process started: with those still waiting, what `afterDeferredWrites` counts by. */
 let deferredCount = 0;
-let writtenCount = 0;
 let waiters: { until: number; callback: () => void }[] = [];
 let writingScheduled = false;
 
@@ -131,12 +130,12 @@ function writeDeferred(): void {
     while (deferredHead < end) {
       const target = deferred[deferredHead] as WithPending;
       deferred[deferredHead++] = undefined as unknown as WithPending;
-      const writer = target[pending]?.writer;
+      // defer() gave the target's batch its writer.
+      const { writer } = target[pending] as Required<PendingFrames>;
       const frames = takePending(target);
       // Ended meanwhile (its end took what was pending), or gone.
       if (frames === undefined || target.writableEnded || target.destroyed) continue;
-      if (writer === undefined) target.write(joined(frames));
-      else writer.write(target, frames.length === 1 ? (frames[0] as Buffer) : frames);
+      writer.write(target, frames.length === 1 ? (frames[0] as Buffer) : frames);
     }
   } finally {
     afterTurn();
@@ -145,7 +144,6 @@ function writeDeferred(): void {
 
 /** After a turn of deferred writes: its waiters called, the next turn scheduled if any still wait. */
 function afterTurn(): void {
-  writtenCount = deferredCount - (deferred.length - deferredHead);
   if (deferredHead === deferred.length) {
     deferred = [];
     deferredHead = 0;
@@ -162,11 +160,12 @@ function afterTurn(): void {
  * if none is waiting): when a fan-out's last subscriber got its write (time-deliveries.ts).
  */
 export function afterDeferredWrites(callback: () => void): void {
-  if (writtenCount === deferredCount) return callback();
+  if (deferred.length === deferredHead) return callback();
   waiters.push({ until: deferredCount, callback });
 }
 
 function callWaiters(): void {
+  const writtenCount = deferredCount - (deferred.length - deferredHead);
   const due = waiters.filter((waiter) => waiter.until <= writtenCount);
   if (due.length === 0) return;
   waiters = waiters.filter((waiter) => waiter.until > writtenCount);
