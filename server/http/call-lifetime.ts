@@ -1,12 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { type Closable, unwatchClose, watchClose } from "./stream-close.js";
 
 export interface CallLifetimeOptions {
   /** The call's deadline from now, if the client set one. */
   timeoutMs: number | undefined;
   /** Aborts the call when the server begins to shut down. */
   shutdownSignal: AbortSignal | undefined;
-  /** Emits "close" when the client has gone (an HTTP/2 stream, or an HTTP response). */
-  connection: { on(event: "close", listener: () => void): unknown; removeListener(event: "close", listener: () => void): unknown };
+  /** Emits "close" when the client has gone (an HTTP/2 stream, or an HTTP response); watched through the transport's listener where it relays it (stream-close.ts). */
+  connection: Closable;
   /** Answers the call when its deadline passes: DEADLINE_EXCEEDED goes out at once, whatever the handler is doing. */
   onDeadline(error: ConnectError): void;
 }
@@ -60,7 +61,7 @@ class Lifetime implements CallLifetime {
       if (shutdownSignal.aborted) this.shutDown(shutdownSignal);
       else this.shutdownCalls.add(this);
     }
-    connection.on("close", this.onClose); // "close" comes once; `once` would add a wrapper per call
+    watchClose(connection, this.onClose); // "close" comes once; `once` would add a wrapper per call
   }
 
   get signal(): AbortSignal {
@@ -70,7 +71,7 @@ class Lifetime implements CallLifetime {
   release(): void {
     clearTimeout(this.timer);
     this.shutdownCalls?.delete(this);
-    this.connection.removeListener("close", this.onClose);
+    unwatchClose(this.connection, this.onClose);
   }
 
   shutDown(shutdownSignal: AbortSignal): void {

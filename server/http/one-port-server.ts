@@ -2,6 +2,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { NodeHandler } from "./node-handler.js";
+import { relayClose, relayStreamCloses } from "./stream-close.js";
 
 /** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -152,8 +153,11 @@ function closeIdleSessions(server: http2.Http2Server, firstStreamMs: number, idl
     let open = 0;
     let timer: NodeJS.Timeout | undefined = setTimeout(() => session.close(), firstStreamMs);
     // One listener function per session, shared by its streams: a session holds thousands of
-    // long-lived streams, and a closure (and a once-wrapper) each would add up.
-    const onStreamClose = () => {
+    // long-lived streams, and a closure (and a once-wrapper) each would add up. It is also the
+    // stream's only "close" listener on the lean paths: it relays the close to their calls.
+    relayStreamCloses(session);
+    const onStreamClose = function (this: http2.ServerHttp2Stream) {
+      relayClose(this);
       if (--open === 0 && !session.closed && !session.destroyed) timer = setTimeout(() => session.close(), idleMs);
     };
     session.on("stream", (stream) => {

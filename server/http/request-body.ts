@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Readable } from "node:stream";
+import { closeIsRelayed, unwatchClose, watchClose } from "./stream-close.js";
 
 /** What was read: the request's bytes, or why there are none to use. */
 export type BodyResult = { bytes: Uint8Array; error?: undefined } | { bytes?: undefined; error: ConnectError };
@@ -131,13 +132,15 @@ class EnvelopeReader implements BodyTaker {
 
 function collect(request: Readable, done: (result: BodyResult) => void, taker: BodyTaker): void {
   let settled = false;
+  // An error destroys the request, and a relayed close follows (stream-close.ts): no "error" listener then.
+  const watchesError = !closeIsRelayed(request);
   const settle = (result: BodyResult) => {
     if (settled) return;
     settled = true;
     request.off("data", onData);
     request.off("end", onEnd);
-    request.off("error", onGone);
-    request.off("close", onGone);
+    if (watchesError) request.off("error", onGone);
+    unwatchClose(request, onGone);
     done(result);
   };
   const onData = (chunk: Buffer) => {
@@ -149,11 +152,11 @@ function collect(request: Readable, done: (result: BodyResult) => void, taker: B
   };
   const onEnd = () => settle(taker.finish());
   const onGone = () => settle({ error: new ConnectError("operation was canceled", Code.Canceled) });
-  // `on`, not `once`: settle removes all four, and `once` would add a wrapper for each.
+  // `on`, not `once`: settle removes them all, and `once` would add a wrapper for each.
   request.on("data", onData);
   request.on("end", onEnd);
-  request.on("error", onGone);
-  request.on("close", onGone);
+  if (watchesError) request.on("error", onGone);
+  watchClose(request, onGone);
 }
 
 function refuse(request: Readable, done: (result: BodyResult) => void, error: ConnectError): void {
