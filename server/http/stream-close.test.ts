@@ -76,7 +76,10 @@ describe("a claimed stream's close over a real port", () => {
   beforeAll(async () => {
     const fastPath = createGrpcFastPath({ routes });
     server = await listenOnePort({
-      handler: (_request, response) => response.writeHead(404).end(),
+      handler: (_request, response) => {
+        response.statusCode = 404;
+        response.end();
+      },
       claimStream: (stream, headers, rawHeaders) => ((claimed = stream), fastPath(stream, headers, rawHeaders)),
       port: 0,
     });
