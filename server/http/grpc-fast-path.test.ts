@@ -187,6 +187,37 @@ describe("the gRPC fast path", () => {
     }
   });
 
+  it("sends a unary call's header metadata with its response headers; a content type the call sets replaces the default", async () => {
+    // An interceptor that sets response headers when the request asks for them (as connect-node
+    // lets it: the content type is one of the call's response headers there too).
+    const setsHeaders: Interceptor = (next) => async (request) => {
+      const response = await next(request);
+      const wanted = request.header.get("x-want-header");
+      if (wanted !== null) {
+        response.header.set("x-test-header", wanted);
+        response.header.set("content-type", "application/grpc+proto");
+      }
+      return response;
+    };
+    const claim = createGrpcFastPath({ routes: fast.app.routes, interceptors: [setsHeaders, ...(fast.app.routerOptions.interceptors ?? [])] });
+    const server = await listenOnePort({ handler: fast.app.handler, claimStream: claim, port: 0 });
+    const names = (raw: string[]) => raw.filter((_, index) => index % 2 === 0);
+    try {
+      const body = framedMessage(toBinary(PointSchema, create(PointSchema, { latitude: 409146138, longitude: -746188906 })));
+      const asked = await rawGrpcHead(server.url, { "x-want-header": "first" }, body);
+      expect(asked.trailers["grpc-status"]).toBe("0");
+      expect(names(asked.rawHeaders).filter((name) => name === "content-type")).toHaveLength(1);
+      expect(asked.rawHeaders[asked.rawHeaders.indexOf("content-type") + 1]).toBe("application/grpc+proto");
+      expect(asked.rawHeaders[asked.rawHeaders.indexOf("x-test-header") + 1]).toBe("first");
+      const notAsked = await rawGrpcHead(server.url, {}, body);
+      expect(notAsked.rawHeaders[notAsked.rawHeaders.indexOf("content-type") + 1]).toBe("application/grpc");
+      expect(names(notAsked.rawHeaders)).not.toContain("x-test-header");
+      expect(names(notAsked.rawHeaders)).toEqual(expect.arrayContaining([":status", "content-type", "x-request-id", "date"]));
+    } finally {
+      await server.close(1_000);
+    }
+  });
+
   it("passes everything else on: client and bidi streams, unknown methods, compressed requests", async () => {
     fast.passedOn.length = 0;
     const [client] = clients();
@@ -209,13 +240,20 @@ function framedMessage(bytes: Uint8Array): Buffer {
 }
 
 /** A raw GetFeature call's trailers. */
-function rawGrpcTrailers(url: string, headers: Record<string, string>, body: Buffer): Promise<http2.IncomingHttpHeaders> {
+async function rawGrpcTrailers(url: string, headers: Record<string, string>, body: Buffer): Promise<http2.IncomingHttpHeaders> {
+  return (await rawGrpcHead(url, headers, body)).trailers;
+}
+
+/** A raw GetFeature call's response headers (as received: names and values) and trailers. */
+function rawGrpcHead(url: string, headers: Record<string, string>, body: Buffer): Promise<{ rawHeaders: string[]; trailers: http2.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url);
     const stream = session.request({ ":method": "POST", ":path": "/routeguide.RouteGuide/GetFeature", "content-type": "application/grpc", te: "trailers", ...headers });
     let trailers: http2.IncomingHttpHeaders = {};
+    let rawHeaders: string[] = [];
+    stream.on("response", (_headers, _flags, raw: string[]) => (rawHeaders = raw));
     stream.on("trailers", (received) => (trailers = received)).on("data", () => {});
-    stream.on("close", () => (session.close(), resolve(trailers)));
+    stream.on("close", () => (session.close(), resolve({ rawHeaders, trailers })));
     stream.on("error", reject);
     stream.end(body);
   });

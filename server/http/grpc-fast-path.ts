@@ -175,19 +175,35 @@ function drained(stream: ServerHttp2Stream): Promise<void> {
 function sendUnaryResponse(stream: ServerHttp2Stream, header: Headers, trailer: Headers, frame: Buffer): void {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return;
   (stream as Tracked)[statusSent] = true;
-  const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
-  header.forEach((value, name) => (headers[name] = value));
   let trailers = OK_TRAILERS;
   trailer.forEach((value, name) => {
     if (trailers === OK_TRAILERS) trailers = { ...OK_TRAILERS };
     trailers[name] = value;
   });
   (stream as Tracked)[pendingTrailers] = trailers;
-  stream.respond(withUniqueFieldsUnindexed(headers), { waitForTrailers: true });
+  stream.respond(responseHead(header), WAIT_FOR_TRAILERS);
   // One listener function for every stream (`once` would wrap it; the stream emits this once).
   stream.on("wantTrailers", sendPendingTrailers);
   stream.end(frame);
 }
+
+/**
+ * A response's headers as Node's raw list (name, value, ...), the header metadata after the
+ * content type (or in its place): respond() takes a list for less than an object, which it
+ * copies into a dictionary and then lists (about 2,500 instructions a unary call;
+ * bench/RESULTS.md, "Issue 13, eighth stop").
+ */
+function responseHead(header: Headers): string[] {
+  const head = [":status", "200", "content-type", "application/grpc"];
+  header.forEach((value, name) => {
+    if (name === "content-type") head[3] = value;
+    else head.push(name, value);
+  });
+  return withUniqueFieldsUnindexed(head);
+}
+
+/** respond() only reads its options (Node 24), so every call can share them. */
+const WAIT_FOR_TRAILERS = { waitForTrailers: true } as const;
 
 /** sendTrailers copies what it is given, so the common trailers can be one shared object. */
 const OK_TRAILERS: OutgoingHttpHeaders = { "grpc-status": "0" };
@@ -207,11 +223,7 @@ function sendPendingTrailers(this: ServerHttp2Stream): void {
  */
 function sendFrame(stream: ServerHttp2Stream, header: Headers, frame: Buffer, write = writeFrame): boolean {
   if (stream.destroyed || (stream as Tracked)[statusSent]) return true;
-  if (!stream.headersSent) {
-    const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
-    header.forEach((value, name) => (headers[name] = value));
-    stream.respond(withUniqueFieldsUnindexed(headers), { waitForTrailers: true });
-  }
+  if (!stream.headersSent) stream.respond(responseHead(header), WAIT_FOR_TRAILERS);
   return write(stream, frame);
 }
 

@@ -11,8 +11,18 @@ import { type OutgoingHttpHeaders, sensitiveHeaders } from "node:http2";
  */
 const UNIQUE_PER_CALL: readonly string[] = ["x-request-id"];
 
-/** Marks the fields of `headers` whose values are new on every call as never indexed (HPACK); returns `headers`. */
-export function withUniqueFieldsUnindexed(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  if (UNIQUE_PER_CALL.some((name) => headers[name] !== undefined)) (headers as Record<symbol, unknown>)[sensitiveHeaders] = UNIQUE_PER_CALL;
+/**
+ * Marks the fields of `headers` (an object, or Node's raw list: name, value, ...) whose values
+ * are new on every call as never indexed (HPACK); returns `headers`.
+ */
+export function withUniqueFieldsUnindexed<T extends OutgoingHttpHeaders | string[]>(headers: T): T {
+  if (Array.isArray(headers) ? listsUniqueField(headers) : UNIQUE_PER_CALL.some((name) => (headers as OutgoingHttpHeaders)[name] !== undefined)) {
+    (headers as Record<symbol, unknown>)[sensitiveHeaders] = UNIQUE_PER_CALL;
+  }
   return headers;
+}
+
+function listsUniqueField(list: readonly string[]): boolean {
+  for (let i = 0; i < list.length; i += 2) if (UNIQUE_PER_CALL.includes(list[i] as string)) return true;
+  return false;
 }
