@@ -12,7 +12,7 @@ export interface Logger {
 export interface LoggerOptions {
   /** Lowest level written (LOG_LEVEL). Default: "info". */
   level?: LogLevel;
-  /** Where lines go. Default: process.stdout, the lines of one event-loop turn in one write. */
+  /** Where lines go. Default: process.stdout, lines written together (batchedWriter) and at exit. */
   write?: (line: string) => void;
 }
 
@@ -68,23 +68,53 @@ function stringify(record: Record<string, unknown>): string {
   }
 }
 
+/** How long a line waits for the ones after it before they are written together. */
+export const FLUSH_INTERVAL_MS = 10;
+/** Pending lines this long (in characters) are written at once. */
+export const FLUSH_CHARACTERS = 64 * 1024;
+
+export interface BatchedWriter {
+  write(line: string): void;
+  /** Writes what is pending now (at exit, say). */
+  flush(): void;
+}
+
 /**
- * Under load a server logs thousands of lines a second; writing each one is a system call.
- * Lines are collected and written together once per event-loop turn, and at exit.
+ * Under load a server logs thousands of lines a second, and writing each one is a system call.
+ * Lines are written together, `intervalMs` after the first of them at the latest, at once when
+ * they reach `maxCharacters`, and whenever `flush` is called. (Once per event-loop turn, as
+ * before, cost a unary gRPC call 1.5 µs more: a write and an immediate every turn, which also
+ * kept the loop from waiting in its poll; bench/RESULTS.md, "Issue 13, eighth stop".)
  */
-function batchedStdout(): (line: string) => void {
+export function batchedWriter(output: (text: string) => void, intervalMs = FLUSH_INTERVAL_MS, maxCharacters = FLUSH_CHARACTERS): BatchedWriter {
   let pending: string[] = [];
+  let characters = 0;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return;
     const text = pending.join("\n") + "\n";
     pending = [];
-    process.stdout.write(text);
+    characters = 0;
+    output(text);
   };
-  process.on("exit", flush);
-  return (line) => {
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(line);
+  return {
+    write(line) {
+      pending.push(line);
+      characters += line.length;
+      // Unref'd: a pending write must not keep the process alive; the exit hook writes it.
+      if (characters >= maxCharacters) flush();
+      else timer ??= setTimeout(flush, intervalMs).unref();
+    },
+    flush,
   };
+}
+
+function batchedStdout(): (line: string) => void {
+  const writer = batchedWriter((text) => process.stdout.write(text));
+  process.on("exit", writer.flush);
+  return writer.write;
 }
 
 export function parseLogLevel(value: string | undefined): LogLevel {
