@@ -198,18 +198,19 @@ export function flushFrames(target: FrameTarget): boolean {
   if (frames === undefined) return !target.writableNeedDrain;
   // A response ended without a flush (a deadline, a reset) has no use for them.
   if (target.writableEnded || target.destroyed) return false;
-  return target.write(joined(frames));
+  return target.write(joinedFrames(frames));
 }
 
-function joined(frames: readonly Buffer[]): Buffer {
+/** Frames (one, or several in order) as one buffer. */
+export function joinedFrames(frames: Buffer | readonly Buffer[]): Buffer {
+  if (Buffer.isBuffer(frames)) return frames;
   return frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames);
 }
 
 /** The pending frames followed by `last`, as one chunk for the response's end (nothing is left pending). */
 export function joinPending(target: FrameTarget, last: readonly Buffer[]): Buffer {
   const frames = takePending(target);
-  const all = frames === undefined ? last : [...frames, ...last];
-  return all.length === 1 ? (all[0] as Buffer) : Buffer.concat(all);
+  return joinedFrames(frames === undefined ? last : [...frames, ...last]);
 }
 
 /** Whether frames are queued for the end of the burst. */

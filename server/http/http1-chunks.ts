@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { type FrameWriter, hasPendingFrames } from "./frame-batch.js";
+import { type FrameWriter, hasPendingFrames, joinedFrames } from "./frame-batch.js";
 
 /** What Node's HTTP/1.1 response keeps of its own state, read here (not part of its typed API). */
 interface ResponseInternals {
@@ -72,7 +72,7 @@ function sameFrames(a: Buffer | readonly Buffer[] | undefined, b: Buffer | reado
 export const http1ChunkWriter: FrameWriter = {
   write(target, frames) {
     const response = target as ServerResponse;
-    return writeChunkToSocket(response, frames) ?? response.write(Buffer.isBuffer(frames) ? frames : Buffer.concat(frames));
+    return writeChunkToSocket(response, frames) ?? response.write(joinedFrames(frames));
   },
   full(target) {
     const response = target as ServerResponse;

@@ -4,6 +4,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PointSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
+import { envelope } from "../lib/envelope.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { listenOnePort, type OnePortServer } from "./one-port-server.js";
 import { relayClose, relayStreamCloses, unwatchClose, watchClose } from "./stream-close.js";
@@ -93,12 +94,10 @@ describe("a claimed stream's close over a real port", () => {
     return request;
   }
 
-  const frame = (message: Uint8Array) => Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
-
   it("aborts a running call's signal when the client resets the stream", async () => {
     const session = http2.connect(server.url);
     try {
-      call(session, frame(toBinary(PointSchema, create(PointSchema, { latitude: 1, longitude: 2 }))));
+      call(session, envelope(toBinary(PointSchema, create(PointSchema, { latitude: 1, longitude: 2 }))));
       await vi.waitFor(() => expect(started).toHaveLength(1));
       const stream = claimed as http2.ServerHttp2Stream;
       expect(stream.listenerCount("close")).toBe(1);

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { batchedWriter, createLogger } from "./logger.js";
 
 function capture(level?: "debug" | "info" | "warn") {
@@ -60,45 +60,38 @@ describe("the logger", () => {
 });
 
 describe("the batched writer", () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
   it("writes lines together, the interval after the first of them, and again for later ones", () => {
-    vi.useFakeTimers();
-    try {
-      const writes: string[] = [];
-      const writer = batchedWriter((text) => writes.push(text), 10, 1_000);
-      writer.write("a");
-      vi.advanceTimersByTime(5);
-      writer.write("b");
-      expect(writes).toEqual([]);
-      vi.advanceTimersByTime(5);
-      expect(writes).toEqual(["a\nb\n"]);
-      writer.write("c");
-      vi.advanceTimersByTime(9);
-      expect(writes).toHaveLength(1);
-      vi.advanceTimersByTime(1);
-      expect(writes).toEqual(["a\nb\n", "c\n"]);
-      vi.advanceTimersByTime(100);
-      expect(writes).toHaveLength(2);
-    } finally {
-      vi.useRealTimers();
-    }
+    const writes: string[] = [];
+    const writer = batchedWriter((text) => writes.push(text), 10, 1_000);
+    writer.write("a");
+    vi.advanceTimersByTime(5);
+    writer.write("b");
+    expect(writes).toEqual([]);
+    vi.advanceTimersByTime(5);
+    expect(writes).toEqual(["a\nb\n"]);
+    writer.write("c");
+    vi.advanceTimersByTime(9);
+    expect(writes).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(writes).toEqual(["a\nb\n", "c\n"]);
+    vi.advanceTimersByTime(100);
+    expect(writes).toHaveLength(2);
   });
 
   it("writes at once when the pending lines reach the limit, and whatever is pending on flush", () => {
-    vi.useFakeTimers();
-    try {
-      const writes: string[] = [];
-      const writer = batchedWriter((text) => writes.push(text), 10, 6);
-      writer.write("abc");
-      writer.write("def");
-      expect(writes).toEqual(["abc\ndef\n"]);
-      writer.write("g");
-      writer.flush();
-      writer.flush();
-      expect(writes).toEqual(["abc\ndef\n", "g\n"]);
-      vi.advanceTimersByTime(100);
-      expect(writes).toHaveLength(2);
-    } finally {
-      vi.useRealTimers();
-    }
+    const writes: string[] = [];
+    const writer = batchedWriter((text) => writes.push(text), 10, 6);
+    writer.write("abc");
+    writer.write("def");
+    expect(writes).toEqual(["abc\ndef\n"]);
+    writer.write("g");
+    writer.flush();
+    writer.flush();
+    expect(writes).toEqual(["abc\ndef\n", "g\n"]);
+    vi.advanceTimersByTime(100);
+    expect(writes).toHaveLength(2);
   });
 });
