@@ -26,6 +26,24 @@ describeStorageContract(
   { networked: true },
 );
 
+/**
+ * Ends a pool and waits until its connections have closed. pool.end() resolves as soon as it has
+ * told its idle clients to end: a DROP DATABASE ... WITH (FORCE) right after can cut a connection
+ * still closing, and the pool then raises that client's error with nobody listening (an
+ * uncaught exception that failed a CI run).
+ */
+async function endPool(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    pool.on("remove", () => {
+      if (--open === 0) resolve();
+    });
+  });
+  await pool.end();
+  await closed;
+}
+
 describe("PostgreSQL migrations", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
@@ -36,7 +54,7 @@ describe("PostgreSQL migrations", () => {
     const database = await createTestDatabase();
     const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: database.url, max: 2 }));
     cleanups.push(async () => {
-      await Promise.all(pools.map((pool) => pool.end()));
+      await Promise.all(pools.map(endPool));
       await database.drop();
     });
     // The first release had one migration; four replicas of it start at once.
@@ -55,7 +73,7 @@ describe("PostgreSQL migrations", () => {
     const database = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     cleanups.push(async () => {
-      await pool.end();
+      await endPool(pool);
       await database.drop();
     });
     await migratePostgres(pool);
