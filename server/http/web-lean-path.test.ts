@@ -1,5 +1,6 @@
 import http from "node:http";
 import http2 from "node:http2";
+import net from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
@@ -321,6 +322,43 @@ describe("the lean path for gRPC-Web and Connect", () => {
       await eventually(() => lean.app.noteHub.subscriberCount() === 0);
     });
   }
+
+  it("HTTP/1.1: answers to calls read in one turn of the event loop leave after the turn's reads, together (http1-end-batch.ts)", async () => {
+    const events: string[] = [];
+    const server = http.createServer((request, response) => {
+      const name = String(request.headers["x-name"]);
+      events.push(`read ${name}`);
+      const end = response.end.bind(response) as (chunk?: Uint8Array) => http.ServerResponse;
+      response.end = ((chunk?: Uint8Array) => (events.push(`end ${name}`), end(chunk))) as typeof response.end;
+      lean.app.handler(request, response);
+    });
+    let accepted = 0;
+    server.on("connection", () => accepted++);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const body = json(BERKSHIRE);
+    const sockets = ["a", "b"].map((name) => {
+      const socket = net.connect(port, "127.0.0.1");
+      const answer = new Promise<string>((resolve) => {
+        let text = "";
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes("Berkshire")) resolve(text);
+        });
+      });
+      const request = `POST ${GET_FEATURE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nX-Name: ${name}\r\n\r\n${body}`;
+      return { socket, answer, request };
+    });
+    await eventually(() => accepted === 2);
+    for (const { socket, request } of sockets) socket.write(request);
+    // Held until both requests wait in the server's sockets: its next poll reads them in one turn.
+    for (const until = Date.now() + 50; Date.now() < until; );
+    const answers = await Promise.all(sockets.map(({ answer }) => answer));
+    expect(answers.every((answer) => answer.startsWith("HTTP/1.1 200 OK"))).toBe(true);
+    expect(events).toEqual(["read a", "read b", "end a", "end b"]);
+    for (const { socket } of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   it("ends a live stream whose deadline passes with DEADLINE_EXCEEDED, after the notes so far, and releases its subscription", async () => {
     for (const transport of [

@@ -6,7 +6,7 @@ import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-g
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { base64Decode } from "@bufbuild/protobuf/wire";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { envelope } from "../lib/envelope.js";
@@ -20,6 +20,7 @@ import { type BodyResult, readOneEnvelope, readWholeBody } from "./request-body.
 import { deliverByPush, isPushCapable } from "../lib/push-stream.js";
 import { type FrameTarget, joinPending, writeFrame, writeFrameNow } from "./frame-batch.js";
 import { http1ChunkWriter } from "./http1-chunks.js";
+import { endInBatch, isEndWaiting } from "./http1-end-batch.js";
 import type { ClaimStream } from "./one-port-server.js";
 import type { CorsPolicy } from "./cors.js";
 import { isBase64Message } from "./connect-get-guard.js";
@@ -364,7 +365,7 @@ async function answerConnectUnary(call: WebCall, status: number, header: Headers
   if (compresses(call, body)) (body = await call.compression.compress(body)), (encoding = call.compression.name);
   if (isEnded(response)) return;
   response.writeHead(status, connectUnaryHead(binary, header, trailer, body.byteLength, encoding));
-  response.end(body);
+  endResponse(call, body);
 }
 
 /**
@@ -416,7 +417,7 @@ async function endStream(call: WebCall, header: Headers, trailer: Headers, error
       const trailersOnly = grpcWebTrailersOnly(streamHead(call, header), status);
       if (trailersOnly !== undefined) {
         response.writeHead(200, trailersOnly);
-        response.end();
+        endResponse(call);
         return;
       }
     }
@@ -429,7 +430,21 @@ async function endStream(call: WebCall, header: Headers, trailer: Headers, error
   const first = message === undefined ? undefined : compresses(call, message) ? await compressedFrame(call, message, 0) : envelope(message, 0);
   if (isEnded(response)) return;
   if (!response.headersSent) response.writeHead(200, streamHead(call, header));
-  response.end(joinPending(response, first === undefined ? [last] : [first, last]));
+  endResponse(call, joinPending(response, first === undefined ? [last] : [first, last]));
+}
+
+/**
+ * The response's last write: on HTTP/1.1 with the turn's other ends (http1-end-batch.ts). At
+ * once on HTTP/2, whose session writes once a turn anyway, and for an answer given before the
+ * request was read to its end (a refusal): the release of the unread rest (unread-body.ts)
+ * starts when the answer has been written, and with the answer held to the turn's end the rest
+ * was never read and the connection hung (limits.test.ts, "the same connection serves the next
+ * call").
+ */
+function endResponse(call: WebCall, chunk?: Uint8Array): void {
+  const { request, response } = call;
+  if (request.httpVersion === "2.0" || !(request.body as IncomingMessage).complete) response.end(chunk);
+  else endInBatch(response as ServerResponse, chunk);
 }
 
 function streamHead(call: WebCall, header: Headers): OutgoingHttpHeaders {
@@ -447,8 +462,9 @@ async function compressedFrame(call: WebCall & { compression: Compression }, pay
   return envelope(await call.compression.compress(payload), flags | 0b1);
 }
 
+/** Whether the response has its end: written, or waiting for the turn's end. */
 function isEnded(response: WebResponse): boolean {
-  return response.writableEnded || response.destroyed;
+  return response.writableEnded || response.destroyed || isEndWaiting(response);
 }
 
 function drained(response: WebResponse): Promise<void> {
