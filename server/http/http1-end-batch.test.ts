@@ -1,6 +1,6 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EndableResponse, endInBatch, isEndWaiting, MAX_BATCHED_ENDS } from "./http1-end-batch.js";
 
 /** A response that records its end in `log`. */
@@ -25,29 +25,37 @@ function fakeResponse(name: string, log: string[], options: { failing?: boolean 
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("endInBatch", () => {
-  it("ends the turn's responses at its end, in the order asked, each with its chunk", async () => {
+  // Each case starts in a turn of its own: the one before may have left its turn open.
+  beforeEach(endOfTurn);
+
+  it("ends the turn's first response at once, its later ones at the turn's end, in the order asked, each with its chunk", async () => {
     const log: string[] = [];
     const [a, b, c] = ["a", "b", "c"].map((name) => fakeResponse(name, log)) as [ReturnType<typeof fakeResponse>, ReturnType<typeof fakeResponse>, ReturnType<typeof fakeResponse>];
     endInBatch(a, Buffer.from("one"));
+    expect(log).toEqual(["a:one"]);
     endInBatch(b);
     await Promise.resolve(); // microtasks are still this turn
     endInBatch(c, Buffer.from("three"));
-    expect(log).toEqual([]);
-    expect([a, b, c].map(isEndWaiting)).toEqual([true, true, true]);
+    expect(log).toEqual(["a:one"]);
+    expect([a, b, c].map(isEndWaiting)).toEqual([false, true, true]);
     await endOfTurn();
     expect(log).toEqual(["a:one", "b:", "c:three"]);
     expect([a, b, c].map(isEndWaiting)).toEqual([false, false, false]);
+    // A new turn: its first end is written at once again.
+    endInBatch(fakeResponse("d", log));
+    expect(log.at(-1)).toBe("d:");
   });
 
   it(`writes at once when a turn has ${MAX_BATCHED_ENDS} ends waiting`, async () => {
     const log: string[] = [];
+    endInBatch(fakeResponse("first", log));
     const responses = Array.from({ length: MAX_BATCHED_ENDS + 1 }, (_, index) => fakeResponse(String(index), log));
     for (const response of responses.slice(0, -1)) endInBatch(response);
-    expect(log).toHaveLength(MAX_BATCHED_ENDS);
+    expect(log).toHaveLength(1 + MAX_BATCHED_ENDS);
     endInBatch(responses.at(-1)!);
-    expect(log).toHaveLength(MAX_BATCHED_ENDS);
+    expect(log).toHaveLength(1 + MAX_BATCHED_ENDS);
     await endOfTurn();
-    expect(log).toHaveLength(MAX_BATCHED_ENDS + 1);
+    expect(log).toHaveLength(2 + MAX_BATCHED_ENDS);
   });
 
   it("skips a response whose client has gone, and a fault in one end does not keep the others from theirs", async () => {
@@ -55,12 +63,13 @@ describe("endInBatch", () => {
     const gone = fakeResponse("gone", log);
     const failing = fakeResponse("failing", log, { failing: true });
     const fine = fakeResponse("fine", log);
+    endInBatch(fakeResponse("first", log));
     endInBatch(gone);
     endInBatch(failing);
     endInBatch(fine);
     gone.destroyed = true;
     await endOfTurn();
-    expect(log).toEqual(["fine:"]);
+    expect(log).toEqual(["first:", "fine:"]);
     expect(failing.destroyedWith?.message).toBe("failing cannot end");
   });
 });
