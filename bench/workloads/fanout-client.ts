@@ -3,7 +3,8 @@
 // on the first port posting POSTS notes there, INTERVAL_MS apart. Each note carries its send
 // time; every delivery's latency is recorded. A first note that every subscriber must receive
 // before the measured ones start makes sure each stream is live (its history read done), so the
-// figures are fan-out, not the backlog of 1,000 streams opening. Prints one JSON line.
+// figures are fan-out, not the backlog of 1,000 streams opening; more warm-up notes follow, so
+// that they are the fan-out of warmed code, not V8 compiling it. Prints one JSON line.
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PointSchema, RouteNoteSchema } from "../../gen/routeguide/route_guide_pb.js";
@@ -19,6 +20,8 @@ const port = ports[0] as number;
 const location = create(PointSchema, { latitude: 100000000 + Math.floor(Math.random() * 700000000), longitude: 1000 + (process.pid % 100000) });
 const latencies: number[] = [];
 const processedLatencies: number[] = [];
+/** Notes posted, at the interval, before the measured ones; the first is waited for by every subscriber before the rest. */
+const WARM_UP_NOTES = 20;
 let warmedUp = 0;
 // One core reads every subscriber's connection, so the last subscribers' notes wait for this
 // process to work through the earlier ones. A note's arrival is taken as the start of the
@@ -48,12 +51,25 @@ const session = http2.connect(`http://127.0.0.1:${port}`);
 const chat = session.request({ ":method": "POST", ":path": "/routeguide.RouteGuide/RouteChat", "content-type": "application/grpc", te: "trailers" });
 chat.on("data", () => {});
 chat.on("error", () => {});
-chat.write(grpcFrame(toBinary(RouteNoteSchema, create(RouteNoteSchema, { location, message: "warm-up" }))));
-const warmUpDeadline = Date.now() + 60_000;
-while (warmedUp < subscribers) {
-  if (Date.now() > warmUpDeadline) throw new Error(`only ${warmedUp} of ${subscribers} subscribers received the warm-up note`);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+const postWarmUp = () => chat.write(grpcFrame(toBinary(RouteNoteSchema, create(RouteNoteSchema, { location, message: "warm-up" }))));
+const warmUpDeadline = Date.now() + 120_000;
+const allWarmedUp = async (notes: number) => {
+  while (warmedUp < subscribers * notes) {
+    if (Date.now() > warmUpDeadline) throw new Error(`only ${warmedUp} of ${subscribers * notes} warm-up deliveries arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+postWarmUp();
+await allWarmedUp(1);
+// Then the server's code is warmed as the unary rounds warm it (1 s of load) and more: V8
+// compiles the fan-out's hot functions with its optimizing compiler after about a dozen notes of
+// 1,000 deliveries, and with the server pinned to one core its compiler threads share that core:
+// the note it compiled during took 36-52 ms instead of 12-20 (bench/RESULTS.md, ninth stop).
+for (let index = 1; index < WARM_UP_NOTES; index++) {
+  postWarmUp();
+  await new Promise((resolve) => setTimeout(resolve, intervalMs));
 }
+await allWarmedUp(WARM_UP_NOTES);
 for (let index = 0; index < posts; index++) {
   chat.write(grpcFrame(toBinary(RouteNoteSchema, create(RouteNoteSchema, { location, message: String(performance.now()) }))));
   await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -33,7 +33,7 @@ export interface FanoutServer {
 /**
  * One RouteChat poster on the first server, `subscribers` SubscribeNotes streams split over the
  * servers: delivery latency from post to each subscriber, and each server's own fan-out time for
- * the measured notes (the warm-up note left out).
+ * the measured notes (the warm-up notes left out).
  */
 export async function measureFanout(servers: readonly FanoutServer[], subscribers: number, posts: number, protocol: SubscriptionProtocol, loadCpu: number | undefined): Promise<FanoutResult> {
   const before = servers.map((server) => server.output().length);
