@@ -7,17 +7,18 @@
  * then sleeps and wakes per request too. Ending the turn's later responses together, after the
  * poll phase has read every request that was ready (setImmediate), is still one system call
  * per response, but the writes come back to back: GetFeature over HTTP/1.1 with 64 keep-alive
- * connections measured 45-60 -> 30-33 µs of server CPU a call, 17-23k -> 30-33k req/s
+ * connections measured 43-67 -> 31-38 µs of server CPU a call, 15-23k -> 26-32k req/s
  * (bench/RESULTS.md, ninth stop). HTTP/2 gets the same from Node's session, which writes its
  * frames once a turn.
  *
  * The turn's first end is written at once, as Node would: a quiet server has one request a
  * turn, and its answer leaves as soon as it did before (holding it to the turn's end cost a
- * one-connection client 10% of its calls a second: the client's next request then came after
- * the server had gone to sleep, not while it was finishing the call). A turn that has
+ * one-connection client about 8% of its calls a second: the client's next request then came
+ * after the server had gone to sleep, not while it was finishing the call). A turn that has
  * `MAX_BATCHED_ENDS` ends waiting writes them at once, so that a long turn's early answers do
  * not wait for its last.
  */
+
 /** The part of Node's HTTP/1.1 response a batched end uses. */
 export interface EndableResponse {
   end(chunk?: Uint8Array): unknown;
