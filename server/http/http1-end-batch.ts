@@ -27,7 +27,7 @@ export interface EndableResponse {
   destroy(error?: Error): unknown;
 }
 
-/** Ends waiting in one turn beyond this many are written at once. */
+/** When this many ends wait in one turn, they are written at once. */
 export const MAX_BATCHED_ENDS = 64;
 
 const endWaiting = Symbol("end waiting for the turn's end");
