@@ -15,15 +15,15 @@ describe("npm run bench -- --smoke", () => {
     }
     const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label}`)) ?? "";
     // Three servers measured on gRPC, with ratios computed.
-    expect(row("GetFeature gRPC (h2c)")).toMatch(/^\| GetFeature gRPC \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
-    expect(row("ListFeatures gRPC")).toMatch(/\| [\d.]+x \| n\/a \|$/);
+    expect(row("GetFeature gRPC (h2c)")).toMatch(/^\| GetFeature gRPC \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.–]+x \| [\d.]+x \|$/);
+    expect(row("ListFeatures gRPC")).toMatch(/\| [\d.]+x \| [\d.–]+x \| n\/a \|$/);
     // HTTP/1.1 rows are measured against the bare node:http ceiling; the browsers' protocols against grpc-js's native gRPC.
-    expect(row("GetFeature Connect JSON (HTTP/1.1)")).toMatch(/^\| GetFeature Connect JSON \(HTTP\/1\.1\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
+    expect(row("GetFeature Connect JSON (HTTP/1.1)")).toMatch(/^\| GetFeature Connect JSON \(HTTP\/1\.1\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.–]+x \| [\d.]+x \|$/);
     // Every unary row has its ceiling: bare node:http2 answers the browsers' protocols on h2c too.
-    expect(row("GetFeature Connect GET (h2c)")).toMatch(/^\| GetFeature Connect GET \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.]+x \|$/);
+    expect(row("GetFeature Connect GET (h2c)")).toMatch(/^\| GetFeature Connect GET \(h2c\) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+x \| [\d.–]+x \| [\d.]+x \|$/);
     // Server streams over gRPC-Web and Connect, both HTTP versions.
-    expect(row("ListUsers Connect (HTTP/1.1)")).toMatch(/^\| ListUsers Connect \(HTTP\/1\.1\) \| [\d,]+ \| [\d,]+ \| n\/a \| [\d.]+x \| n\/a \|$/);
-    expect(row("ListFeatures gRPC-Web (h2c)")).toMatch(/^\| ListFeatures gRPC-Web \(h2c\) \| [\d,]+ \| [\d,]+ \| n\/a \| [\d.]+x \| n\/a \|$/);
+    expect(row("ListUsers Connect (HTTP/1.1)")).toMatch(/^\| ListUsers Connect \(HTTP\/1\.1\) \| [\d,]+ \| [\d,]+ \| n\/a \| [\d.]+x \| [\d.–]+x \| n\/a \|$/);
+    expect(row("ListFeatures gRPC-Web (h2c)")).toMatch(/^\| ListFeatures gRPC-Web \(h2c\) \| [\d,]+ \| [\d,]+ \| n\/a \| [\d.]+x \| [\d.–]+x \| n\/a \|$/);
     expect(stdout).toMatch(/\| 20 \| gRPC \(h2c\) \| 1 \(SQLite, in-process hub\) \| 3 \| 60 of 60 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \([\d.]+\) \| [\d.]+x \|$/m);
     expect(stdout).toMatch(/\| 20 \| Connect \(HTTP\/1\.1\) \| 1 \(SQLite, in-process hub\) \| 3 \| 60 of 60 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \([\d.]+\) \| [\d.]+x \|$/m);
     // Across two replicas every note reaches every subscriber too.

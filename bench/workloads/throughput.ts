@@ -70,12 +70,15 @@ export async function measureThroughput(
  * Medians per server, and the project's ratio to grpc-js and to the ceiling of its HTTP version:
  * a bare node:http2 server for h2c rows, a bare node:http one for HTTP/1.1 rows. grpc-js speaks
  * only gRPC, so rows of the browsers' protocols compare with grpc-js's native gRPC figure for the
- * same method (the row whose label starts with the same method name).
+ * same method (the row whose label starts with the same method name). The ratio to grpc-js is
+ * also given round by round (each round's project figure over the same round's grpc-js one),
+ * lowest to highest: on a shared machine a 5 s figure moves by a tenth either way, and the spread
+ * shows how far a ratio of medians can be trusted.
  */
 export function throughputTable(rows: readonly ThroughputRow[], unit: "req/s" | "msg/s"): string {
   const lines = [
-    `| workload | project ${unit} | grpc-js ${unit} (native gRPC) | ceiling ${unit} (bare node:http2 / node:http) | project / grpc-js | project / ceiling |`,
-    "|---|---:|---:|---:|---:|---:|",
+    `| workload | project ${unit} | grpc-js ${unit} (native gRPC) | ceiling ${unit} (bare node:http2 / node:http) | project / grpc-js | project / grpc-js by round (lowest–highest) | project / ceiling |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
   ];
   const valueOf = (row: ThroughputRow, server: ServerName) => {
     const rounds = row.rounds[server];
@@ -87,7 +90,20 @@ export function throughputTable(rows: readonly ThroughputRow[], unit: "req/s" | 
     const native = rows.find((other) => other.rounds["grpc-js"] !== undefined && methodOf(other) === methodOf(row));
     const [project, grpcJs] = [value("project"), native === undefined ? Number.NaN : valueOf(native, "grpc-js")];
     const bare = row.rounds["bare http1"] === undefined ? value("bare http2") : value("bare http1");
-    lines.push(`| ${row.label} | ${formatNumber(project)} | ${formatNumber(grpcJs)} | ${formatNumber(bare)} | ${ratio(project, grpcJs)} | ${ratio(project, bare)} |`);
+    const byRound = roundRatios(row.rounds.project, native?.rounds["grpc-js"]);
+    lines.push(`| ${row.label} | ${formatNumber(project)} | ${formatNumber(grpcJs)} | ${formatNumber(bare)} | ${ratio(project, grpcJs)} | ${byRound} | ${ratio(project, bare)} |`);
   }
   return lines.join("\n");
+}
+
+/** The project's figure over grpc-js's, round by round, as "lowest–highest" (one figure if they agree). Rounds are per-call rates, so the message count per call cancels out. */
+function roundRatios(project: readonly number[] | undefined, grpcJs: readonly number[] | undefined): string {
+  if (project === undefined || grpcJs === undefined) return "n/a";
+  const ratios = project.flatMap((value, round) => {
+    const base = grpcJs[round];
+    return base !== undefined && base > 0 ? [value / base] : [];
+  });
+  if (ratios.length === 0) return "n/a";
+  const [lowest, highest] = [Math.min(...ratios).toFixed(2), Math.max(...ratios).toFixed(2)];
+  return lowest === highest ? `${lowest}x` : `${lowest}–${highest}x`;
 }
