@@ -46,4 +46,17 @@ describe("a lean call's lifetime", () => {
     released.connection.emit("close"); // released: no longer listening
     expect(released.lifetime.signal.aborted).toBe(false);
   });
+
+  it("on shutdown aborts every call still in flight, whichever were released before, in whatever order", () => {
+    const shutdown = new AbortController();
+    const calls = Array.from({ length: 6 }, () => lifetimeOf({ shutdownSignal: shutdown.signal }));
+    // The first and the last started, then the last but one (next to one gone), one in the
+    // middle, and that one again.
+    for (const index of [0, 5, 4, 2, 2]) calls[index]?.lifetime.release();
+    shutdown.abort(new ConnectError("shutting down", Code.Unavailable));
+    expect(calls.map((call) => call.lifetime.signal.aborted)).toEqual([false, true, false, true, false, false]);
+    for (const call of calls) call.lifetime.release(); // after the shutdown: nothing left to take out
+    // A call that starts once the server is shutting down is aborted at once.
+    expect(lifetimeOf({ shutdownSignal: shutdown.signal }).lifetime.signal.aborted).toBe(true);
+  });
 });

@@ -37,7 +37,10 @@ class Lifetime implements CallLifetime {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly connection: CallLifetimeOptions["connection"];
-  private readonly shutdownCalls: Set<Lifetime> | undefined;
+  private readonly shutdownCalls: CallList | undefined;
+  /** Neighbours in shutdownCalls' list. */
+  previous: Lifetime | undefined = undefined;
+  next: Lifetime | undefined = undefined;
   readonly timeoutMs: () => number | undefined;
 
   constructor(options: CallLifetimeOptions) {
@@ -85,17 +88,48 @@ class Lifetime implements CallLifetime {
   }
 }
 
-/** The calls to abort when `shutdownSignal` aborts, with one listener for all of them. */
-const shutdownRegistry = new WeakMap<AbortSignal, Set<Lifetime>>();
+/**
+ * The calls in flight, as a list through the calls themselves: one add and one removal a call,
+ * neither of which allocates (a Set's table is rebuilt as calls come and go).
+ */
+class CallList {
+  private first: Lifetime | undefined;
 
-function callsUntil(shutdownSignal: AbortSignal): Set<Lifetime> {
+  add(call: Lifetime): void {
+    call.next = this.first;
+    if (this.first !== undefined) this.first.previous = call;
+    this.first = call;
+  }
+
+  delete(call: Lifetime): void {
+    if (call.previous !== undefined) call.previous.next = call.next;
+    else if (this.first === call) this.first = call.next;
+    else return; // not in the list
+    if (call.next !== undefined) call.next.previous = call.previous;
+    call.previous = call.next = undefined;
+  }
+
+  /** Empties the list, returning what it held. */
+  takeAll(): Lifetime[] {
+    const calls: Lifetime[] = [];
+    for (let call = this.first; call !== undefined; call = call.next) calls.push(call);
+    for (const call of calls) call.previous = call.next = undefined;
+    this.first = undefined;
+    return calls;
+  }
+}
+
+/** The calls to abort when `shutdownSignal` aborts, with one listener for all of them. */
+const shutdownRegistry = new WeakMap<AbortSignal, CallList>();
+
+function callsUntil(shutdownSignal: AbortSignal): CallList {
   let calls = shutdownRegistry.get(shutdownSignal);
   if (calls === undefined) {
-    const live = new Set<Lifetime>();
+    const live = new CallList();
     calls = live;
     shutdownRegistry.set(shutdownSignal, live);
     shutdownSignal.addEventListener("abort", () => {
-      for (const call of [...live]) call.shutDown(shutdownSignal);
+      for (const call of live.takeAll()) call.shutDown(shutdownSignal);
     }, { once: true });
   }
   return calls;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { create, toJsonString } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { FeatureSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
-import { collectLeanRoutes, headersOf, headersOfRaw, utf8Encoder } from "./lean-routes.js";
+import { Code, ConnectError, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { FeatureSchema, PointSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
+import { collectLeanRoutes, headersOf, headersOfRaw, type LeanRoute, startCall, utf8Encoder } from "./lean-routes.js";
 
 /** Node's header object for raw headers, as its HTTP/2 layer builds it for these cases. */
 function entries(headers: Headers): [string, string][] {
@@ -73,3 +73,47 @@ function captured(run: () => unknown): { code: Code; message: string } | undefin
     return { code: connectError.code, message: connectError.message };
   }
 }
+
+describe("a lean route's unary call", () => {
+  /** GetFeature served by `getFeature`, behind an interceptor that records what it sees come back. */
+  function call(getFeature: () => unknown) {
+    const seen: string[] = [];
+    const observe: Interceptor = (next) => (request) =>
+      next(request).then(
+        (response) => (seen.push("answer"), response),
+        (error: unknown) => {
+          seen.push(`failure: ${(error as Error).message}`);
+          throw error;
+        },
+      );
+    const route = collectLeanRoutes((router) => router.service(RouteGuide, { getFeature } as never), [observe], 1024).get("/routeguide.RouteGuide/GetFeature") as LeanRoute;
+    const { response } = startCall(route, {
+      protocolName: "grpc",
+      requestMethod: "POST",
+      url: "http://localhost/routeguide.RouteGuide/GetFeature",
+      signal: new AbortController().signal,
+      timeoutMs: () => undefined,
+      requestHeader: new Headers(),
+      contextValues: createContextValues(),
+      input: create(PointSchema, { latitude: 1, longitude: 2 }),
+    });
+    return { response: response.then((answer) => (answer.stream ? undefined : (answer.message as unknown as { name: string }).name)), seen };
+  }
+
+  it("answers with what the handler returns or resolves to, a message or its fields", async () => {
+    expect(await call(() => create(FeatureSchema, { name: "at once" })).response).toBe("at once");
+    expect(await call(() => ({ name: "fields" })).response).toBe("fields");
+    expect(await call(async () => ({ name: "later" })).response).toBe("later");
+  });
+
+  it("fails as a rejection the interceptors see, whether the handler throws or rejects", async () => {
+    const thrown = call(() => {
+      throw new ConnectError("thrown", Code.NotFound);
+    });
+    await expect(thrown.response).rejects.toMatchObject({ code: Code.NotFound });
+    expect(thrown.seen).toEqual(["failure: [not_found] thrown"]);
+    const rejected = call(() => Promise.reject(new ConnectError("rejected", Code.Aborted)));
+    await expect(rejected.response).rejects.toMatchObject({ code: Code.Aborted });
+    expect(rejected.seen).toEqual(["failure: [aborted] rejected"]);
+  });
+});

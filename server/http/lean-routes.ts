@@ -97,16 +97,26 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
     const readMaxBytes = ownReadMaxBytes ?? defaultReadMaxBytes;
     const implementation = fn.bind(self) as (input: unknown, context: HandlerContext) => unknown;
     const toMessage = (result: unknown) => (isMessage(result, method.output) ? result : create(method.output as DescMessage, result as never));
-    const innermost = async (request: AnyRequest): Promise<AnyResponse> => {
+    const innermost = (request: AnyRequest): Promise<AnyResponse> => {
       // The request's message, not the one read off the wire: an interceptor may have replaced it.
       const context = (request as WithContext)[callContext];
       const header = context.responseHeader;
       const trailer = context.responseTrailer;
-      if (method.methodKind === "unary") {
-        return { stream: false, service, method, header, trailer, message: toMessage(await implementation(request.message, context)) } as UnaryResponse;
+      if (method.methodKind !== "unary") {
+        return onlyMessage(request.message as AsyncIterable<unknown>).then((input) => {
+          const results = implementation(input, context) as AsyncIterable<unknown>;
+          return { stream: true, service, method, header, trailer, message: wrapStream(results, { map: toMessage }) } as StreamResponse;
+        });
       }
-      const results = implementation(await onlyMessage(request.message as AsyncIterable<unknown>), context) as AsyncIterable<unknown>;
-      return { stream: true, service, method, header, trailer, message: wrapStream(results, { map: toMessage }) } as StreamResponse;
+      const respond = (result: unknown) => ({ stream: false, service, method, header, trailer, message: toMessage(result) }) as UnaryResponse;
+      // A handler that answers at once (GetFeature) is answered without an await: one promise a
+      // call instead of an async function's and its await's.
+      try {
+        const result = implementation(request.message, context);
+        return isPromiseLike(result) ? Promise.resolve(result).then(respond) : Promise.resolve(respond(result));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     };
     const call = [...interceptors].reverse().reduce((next, interceptor) => interceptor(next as never) as never, innermost);
     const serialization = createMethodSerializationLookup(method, undefined, jsonOptions, { readMaxBytes, writeMaxBytes: 0xffffffff });
@@ -230,6 +240,10 @@ export function headersOfRaw(raw: string[], headers: Record<string, string | str
 
 async function* singleMessage(input: unknown): AsyncGenerator<unknown> {
   yield typeof input === "function" ? (input as () => unknown)() : input;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
 async function onlyMessage(messages: AsyncIterable<unknown>): Promise<unknown> {
