@@ -101,9 +101,13 @@ describe("a lean route's unary call", () => {
   }
 
   it("answers with what the handler returns or resolves to, a message or its fields", async () => {
-    expect(await call(() => create(FeatureSchema, { name: "at once" })).response).toBe("at once");
+    const atOnce = call(() => create(FeatureSchema, { name: "at once" }));
+    expect(await atOnce.response).toBe("at once");
+    expect(atOnce.seen).toEqual(["answer"]);
     expect(await call(() => ({ name: "fields" })).response).toBe("fields");
-    expect(await call(async () => ({ name: "later" })).response).toBe("later");
+    const later = call(async () => ({ name: "later" }));
+    expect(await later.response).toBe("later");
+    expect(later.seen).toEqual(["answer"]);
   });
 
   it("fails as a rejection the interceptors see, whether the handler throws or rejects", async () => {
