@@ -3,6 +3,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { NodeHandler } from "./node-handler.js";
 import { relayClose, relayStreamCloses } from "./stream-close.js";
+import { untangleSessionStreams } from "./session-stream-tables.js";
 
 /** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -91,6 +92,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
   let onLastSocketClosed: (() => void) | undefined;
   const sessions = new Set<http2.ServerHttp2Session>();
   h2c.on("session", (session) => {
+    untangleSessionStreams(session);
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
