@@ -10,7 +10,7 @@ const run = promisify(execFile);
 describe("npm run bench -- --smoke", () => {
   it("runs every workload and prints every table", async () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke"], { maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
-    for (const heading of ["## Unary", "## Server streaming", "## Fan-out", "## Storage engines", "## Tracing", "## Validation", "## Logging", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
+    for (const heading of ["## Unary", "## Server streaming", "## Garbage collection per unary gRPC call", "## Fan-out", "## Storage engines", "## Tracing", "## Validation", "## Logging", "## Memory per idle open stream", "## Wire size", "## Browser"]) {
       expect(stdout).toContain(heading);
     }
     const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(`| ${label}`)) ?? "";
@@ -30,6 +30,8 @@ describe("npm run bench -- --smoke", () => {
     expect(stdout).toMatch(/\| 20 \| gRPC \(h2c\) \| 2 \(PostgreSQL \+ Redis; poster on the first\) \| 3 \| 60 of 60 \|.* \| n\/a \| n\/a \|$/m);
     expect(row("PostgreSQL")).toMatch(/^\| PostgreSQL \| [\d,]+ \| [\d.]+x \| [\d,.]+ \| [\d.]+x \|$/);
     expect(row("Point (GetFeature)")).toMatch(/^\| Point \(GetFeature\): 2 CEL rules \| [\d.]+ \| [\d,]+ \|$/);
+    expect(row("project (npm start)")).toMatch(/^\| project \(npm start\) \| [\d,]+ \| [\d,]+ \| [\d,]+ B \| [\d.]+ µs \| [\d.]+ µs \| [\d.]+ µs \|$/);
+    expect(row("bare node:http2")).toMatch(/^\| bare node:http2 \| /);
     expect(row("Connect (binary)")).toMatch(/^\| Connect \(binary\) \| 300 \| [\d,]+ \| [\d,]+ \|$/);
   }, 180_000);
 

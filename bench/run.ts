@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,instructions,fanout,storage,tracing,validation,logging,memory,wire,browser]
+// npm run bench [-- --smoke] [--rounds N] [--seconds S] [--only unary,streaming,instructions,gc,fanout,storage,tracing,validation,logging,memory,wire,browser]
 //                 [--match LABEL_REGEX] [--log-level info] [--out FILE]
 //
 // Starts, side by side on loopback, the project's server, a @grpc/grpc-js server with the same
@@ -28,6 +28,7 @@ import { measureTracingCost, startOtlpSink, tracingTable } from "./workloads/tra
 import { measureValidationCost, validationTable } from "./workloads/validation-cost.js";
 import { wireSizeTable } from "./workloads/wire-size.js";
 import { loggerTable, measureLoggerCost } from "./workloads/logger-cost.js";
+import { gcCostTable, measureGcCost } from "./workloads/gc-cost.js";
 import { callgrindAvailable, type InstructionsSpawn, instructionsTable, measureInstructions } from "./workloads/instructions.js";
 
 /** The server's per-client limits (server/limits), lifted for the benchmark's one client address. */
@@ -58,7 +59,7 @@ const seconds = Number(values.seconds ?? 5);
 const matching = new RegExp(values.match ?? "");
 // The instruction counts take a minute even with smoke counts (servers start under valgrind):
 // a smoke run leaves them out unless asked for (bench.test.ts asks in a test of its own).
-const only = new Set((values.only ?? `unary,streaming,${smoke ? "" : "instructions,"}fanout,storage,tracing,validation,logging,memory,wire,browser`).split(","));
+const only = new Set((values.only ?? `unary,streaming,${smoke ? "" : "instructions,"}gc,fanout,storage,tracing,validation,logging,memory,wire,browser`).split(","));
 const sizes = smoke
   ? { users: 1_500, storageUsers: 300, browserUsers: 300, fanout: [20], idle: [50], requests: 300 }
   : { users: 100_000, storageUsers: 10_000, browserUsers: 10_000, fanout: [1_000, 10_000], idle: [1_000, 10_000], requests: undefined };
@@ -263,6 +264,34 @@ async function main(): Promise<string> {
         instructionsTable(results),
       );
     }
+  }
+
+  if (only.has("gc")) {
+    const databaseUrl = await seededDatabase("gc.db", 100);
+    const counts = smoke ? { warmUpCalls: 300, calls: 300 } : { warmUpCalls: 50_000, calls: 200_000 };
+    const withoutFlag = startNodeFlags(root).filter((flag) => flag !== "--no-allocation-site-pretenuring");
+    const gcServer = (name: string, start: (extraNodeArgs: string[], logFile: string) => Promise<PinnedProcess>) => {
+      const logFile = join(scratch, `gc-${name.replace(/\W+/g, "-")}.log`);
+      return { name, start: (extraNodeArgs: string[]) => start(extraNodeArgs, logFile), logFile: () => logFile };
+    };
+    const servers = [
+      gcServer("project (npm start)", (extra, logFile) => startProject(databaseUrl, {}, { nodeArgs: [...startNodeFlags(root), ...extra], logFile })),
+      gcServer("project, V8's pretenuring left on", (extra, logFile) => startProject(databaseUrl, {}, { nodeArgs: [...withoutFlag, ...extra], logFile })),
+      gcServer("bare node:http2", (extra, logFile) =>
+        spawnPinned({ name: "bare http2", cpu: serverCpu, script: join(root, "bench/servers/bare-http2-server.ts"), env: { PORT: "0" }, nodeArgs: extra, logFile }).then((server) => (started.push(server), server)),
+      ),
+    ];
+    log("garbage collection per unary gRPC call ...");
+    const rows = await measureGcCost(servers, { ...counts, rounds, loadCpu }, log);
+    sections.push(
+      "",
+      "## Garbage collection per unary gRPC call",
+      "",
+      `GetFeature over h2c (h2load -c 8 -m 8), ${counts.calls.toLocaleString("en-US")} calls after ${counts.warmUpCalls.toLocaleString("en-US")}, each server started fresh with Node's --trace-gc-nvp added to its own flags; median of the rounds. ` +
+        "Promoted: what minor collections moved to the old generation (each call's objects should die young). The second row is the project without --no-allocation-site-pretenuring (README, Performance).",
+      "",
+      gcCostTable(rows),
+    );
   }
 
   if (only.has("memory")) {

@@ -39,8 +39,9 @@ export async function spawnPinned(options: SpawnPinnedOptions): Promise<PinnedPr
   const log = openSync(options.logFile, "w");
   const child: ChildProcess = spawn(command as string, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", log, log] });
   closeSync(log);
-  // The start of the log only: a busy server logs gigabytes, more than a string can hold.
-  const output = () => head(options.logFile, 10_000);
+  // The start of the log only: a busy server logs gigabytes, more than a string can hold. A
+  // megabyte, as a server started with --trace-gc-nvp prints a line per collection before it listens.
+  const output = () => head(options.logFile, 1_000_000);
   const port = await new Promise<number>((resolve, reject) => {
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     const onExit = (code: number | null) => (clearInterval(poll), reject(new Error(`${options.name} exited with ${code}:\n${output()}`)));
