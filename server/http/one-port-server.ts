@@ -64,7 +64,9 @@ export interface OnePortServer {
 /**
  * One plaintext port for HTTP/1.1 and h2c. Node's http2 server speaks only h2c without TLS,
  * and browsers' fetch speaks HTTP/1.1, so each connection's first bytes decide: the HTTP/2
- * preface goes to an http2 server, anything else to an http server.
+ * preface goes to an http2 server, anything else to an http server. Each HTTP/2 session's
+ * stream tables are swapped for ones that let a finished request's objects die young
+ * (session-stream-tables.ts).
  */
 export async function listenOnePort(options: OnePortServerOptions): Promise<OnePortServer> {
   const host = options.host ?? "127.0.0.1";
