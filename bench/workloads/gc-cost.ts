@@ -98,7 +98,8 @@ export async function measureGcCost(servers: readonly GcServer[], options: GcCos
 
 /** User and system time of every thread of a process, ms. */
 function processCpuMs(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th,
+  // in clock ticks of 1/100 s (Linux's USER_HZ).
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
