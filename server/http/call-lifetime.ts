@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Closable, unwatchClose, watchClose } from "./stream-close.js";
+import { LinkedList } from "../lib/linked-list.js";
 
 export interface CallLifetimeOptions {
   /** The call's deadline from now, if the client set one. */
@@ -37,8 +38,8 @@ class Lifetime implements CallLifetime {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly connection: CallLifetimeOptions["connection"];
-  private readonly shutdownCalls: CallList | undefined;
-  /** Neighbours in shutdownCalls' list. */
+  private readonly shutdownCalls: LinkedList<Lifetime> | undefined;
+  /** Neighbours in shutdownCalls (a list through the calls themselves: nothing allocated a call). */
   previous: Lifetime | undefined = undefined;
   next: Lifetime | undefined = undefined;
   readonly timeoutMs: () => number | undefined;
@@ -62,7 +63,7 @@ class Lifetime implements CallLifetime {
     if (shutdownSignal !== undefined) {
       this.shutdownCalls = callsUntil(shutdownSignal);
       if (shutdownSignal.aborted) this.shutDown(shutdownSignal);
-      else this.shutdownCalls.add(this);
+      else this.shutdownCalls.append(this);
     }
     watchClose(connection, this.onClose); // "close" comes once; `once` would add a wrapper per call
   }
@@ -73,7 +74,7 @@ class Lifetime implements CallLifetime {
 
   release(): void {
     clearTimeout(this.timer);
-    this.shutdownCalls?.delete(this);
+    this.shutdownCalls?.remove(this);
     unwatchClose(this.connection, this.onClose);
   }
 
@@ -88,44 +89,13 @@ class Lifetime implements CallLifetime {
   }
 }
 
-/**
- * The calls in flight, as a list through the calls themselves: one add and one removal a call,
- * neither of which allocates (a Set's table is rebuilt as calls come and go).
- */
-class CallList {
-  private first: Lifetime | undefined;
-
-  add(call: Lifetime): void {
-    call.next = this.first;
-    if (this.first !== undefined) this.first.previous = call;
-    this.first = call;
-  }
-
-  delete(call: Lifetime): void {
-    if (call.previous !== undefined) call.previous.next = call.next;
-    else if (this.first === call) this.first = call.next;
-    else return; // not in the list
-    if (call.next !== undefined) call.next.previous = call.previous;
-    call.previous = call.next = undefined;
-  }
-
-  /** Empties the list, returning what it held. */
-  takeAll(): Lifetime[] {
-    const calls: Lifetime[] = [];
-    for (let call = this.first; call !== undefined; call = call.next) calls.push(call);
-    for (const call of calls) call.previous = call.next = undefined;
-    this.first = undefined;
-    return calls;
-  }
-}
-
 /** The calls to abort when `shutdownSignal` aborts, with one listener for all of them. */
-const shutdownRegistry = new WeakMap<AbortSignal, CallList>();
+const shutdownRegistry = new WeakMap<AbortSignal, LinkedList<Lifetime>>();
 
-function callsUntil(shutdownSignal: AbortSignal): CallList {
+function callsUntil(shutdownSignal: AbortSignal): LinkedList<Lifetime> {
   let calls = shutdownRegistry.get(shutdownSignal);
   if (calls === undefined) {
-    const live = new CallList();
+    const live = new LinkedList<Lifetime>();
     calls = live;
     shutdownRegistry.set(shutdownSignal, live);
     shutdownSignal.addEventListener("abort", () => {
