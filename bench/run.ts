@@ -272,7 +272,7 @@ async function main(): Promise<string> {
     const withoutFlag = startNodeFlags(root).filter((flag) => flag !== "--no-allocation-site-pretenuring");
     const gcServer = (name: string, start: (extraNodeArgs: string[], logFile: string) => Promise<PinnedProcess>) => {
       const logFile = join(scratch, `gc-${name.replace(/\W+/g, "-")}.log`);
-      return { name, start: (extraNodeArgs: string[]) => start(extraNodeArgs, logFile), logFile: () => logFile };
+      return { name, start: (extraNodeArgs: string[]) => start(extraNodeArgs, logFile), logFile };
     };
     const servers = [
       gcServer("project (npm start)", (extra, logFile) => startProject(databaseUrl, {}, { nodeArgs: [...startNodeFlags(root), ...extra], logFile })),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gcCostTable, parseGcTrace } from "./gc-cost.js";
+import { gcCostTable } from "./gc-cost.js";
+import { parseGcTrace } from "../../server/test-support/gc-trace.js";
 
 // Lines as Node 24's V8 prints them under --trace-gc-nvp (shortened; the fields read are kept).
 const scavenge =
@@ -7,16 +8,7 @@ const scavenge =
 const markCompact =
   "[1:0x1:0]     8284 ms: pause=89.8 mutator=46.9 gc=mc clear=32 sweep.old=48.9 background.mark=127.0 background.sweep=0.2 background.evacuate.copy=1.2 promoted=1244440";
 
-describe("the GC trace", () => {
-  it("counts scavenges and full collections, promotion by scavenges only, pauses and helper threads' work", () => {
-    const totals = parseGcTrace([`listening on 1234`, scavenge, `{"level":"info","msg":"call","durationMs":0}`, markCompact, scavenge, ""].join("\n"));
-    expect(totals.scavenges).toBe(2);
-    expect(totals.fullCollections).toBe(1);
-    expect(totals.promotedBytes).toBe(2 * 1067824);
-    expect(totals.pauseMs).toBeCloseTo(4.3 + 89.8 + 4.3, 6);
-    expect(totals.backgroundMs).toBeCloseTo(2 * 3.7 + 127 + 0.2 + 1.2, 6);
-  });
-
+describe("the GC table", () => {
   it("writes per-call figures from the rounds' medians", () => {
     const totals = parseGcTrace([scavenge, markCompact].join("\n"));
     const table = gcCostTable([{ server: "x", calls: 1_000, rounds: [totals, totals, { ...totals, promotedBytes: 0 }], cpuMs: [30, 40, 50] }]);

@@ -3,6 +3,7 @@ import { h2load } from "../lib/h2load.js";
 import type { PinnedProcess } from "../lib/pinned-process.js";
 import { formatNumber, median } from "../lib/stats.js";
 import { unaryCases } from "./request-cases.js";
+import { type GcTotals, parseGcTrace } from "../../server/test-support/gc-trace.js";
 
 export interface GcCostOptions {
   /** Calls before the measured ones (JIT tiers, the young generation's size). */
@@ -17,19 +18,7 @@ export interface GcCostOptions {
 export interface GcServer {
   name: string;
   start(extraNodeArgs: string[]): Promise<PinnedProcess>;
-  logFile(server: PinnedProcess): string;
-}
-
-/** What V8 reported of its collections over some calls, per call. */
-export interface GcTotals {
-  scavenges: number;
-  fullCollections: number;
-  /** Bytes minor collections moved to the old generation. */
-  promotedBytes: number;
-  /** Main-thread pause, ms. */
-  pauseMs: number;
-  /** Helper threads' GC work, ms (parallel scavenging, concurrent marking and sweeping). */
-  backgroundMs: number;
+  logFile: string;
 }
 
 export interface GcCostRow {
@@ -38,28 +27,6 @@ export interface GcCostRow {
   rounds: GcTotals[];
   /** Process CPU time (all threads) per round, ms. */
   cpuMs: number[];
-}
-
-/**
- * V8's one line per collection under --trace-gc-nvp ("pause=1.2 ... gc=s ... promoted=1234 ...").
- * A scavenge is gc=s; anything else (mark-compact, its finalization) counts as a full one.
- */
-export function parseGcTrace(text: string): GcTotals {
-  const totals: GcTotals = { scavenges: 0, fullCollections: 0, promotedBytes: 0, pauseMs: 0, backgroundMs: 0 };
-  for (const line of text.split("\n")) {
-    const kind = / gc=(\w+)/.exec(line)?.[1];
-    if (kind === undefined) continue;
-    const field = (name: string) => Number(new RegExp(` ${name.replace(".", "\\.")}=([\\d.]+)`).exec(line)?.[1] ?? 0);
-    if (kind === "s") {
-      totals.scavenges++;
-      totals.promotedBytes += field("promoted");
-    } else {
-      totals.fullCollections++;
-    }
-    totals.pauseMs += field("pause");
-    for (const match of line.matchAll(/ background\.[\w.]+=([\d.]+)/g)) totals.backgroundMs += Number(match[1]);
-  }
-  return totals;
 }
 
 /**
@@ -77,7 +44,7 @@ export async function measureGcCost(servers: readonly GcServer[], options: GcCos
         const load = (requests: number) =>
           h2load({ url: `http://127.0.0.1:${running.port}${request.path}`, headers: request.headers, body: request.body, requests, cpu: options.loadCpu });
         await load(options.warmUpCalls);
-        const file = server.logFile(running);
+        const file = server.logFile;
         const from = statSync(file).size;
         const cpuBefore = processCpuMs(running.pid);
         const measured = await load(options.calls);

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { parseGcTrace } from "../test-support/gc-trace.js";
 
 const run = promisify(execFile);
 const fixture = fileURLToPath(new URL("./gc-retention-fixture.ts", import.meta.url));
@@ -13,13 +14,9 @@ async function promotedPerRequest(kind: string): Promise<number> {
   const flags = ["--import", "tsx", "--expose-gc", "--trace-gc-nvp", "--no-allocation-site-pretenuring", "--max-semi-space-size=4"];
   const { stdout } = await run(process.execPath, [...flags, fixture, kind, "1000000"], { maxBuffer: 64 * 1024 * 1024 });
   const requests = Number(/^requests=(\d+)$/m.exec(stdout)?.[1]);
-  let promoted = 0;
-  for (const line of stdout.split("\n")) {
-    if (!/\bgc=s\b/.test(line)) continue;
-    promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? Number.NaN);
-  }
-  expect(Number.isFinite(promoted) && requests > 0).toBe(true);
-  return promoted / requests;
+  const { scavenges, promotedBytes } = parseGcTrace(stdout);
+  expect(scavenges > 0 && requests > 0).toBe(true);
+  return promotedBytes / requests;
 }
 
 // The reason for session-stream-tables.ts and the stall sweeper's list: a Map or Set with an
