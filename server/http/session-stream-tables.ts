@@ -87,10 +87,7 @@ class StreamTable {
 
   /** In id order, which is the order streams are opened in. As a Map's, skips what a callback deletes before it is reached. */
   forEach(callback: (stream: object, id: number, table: this) => void): void {
-    for (const key of Object.keys(this.byId)) {
-      const stream = this.byId[key as unknown as number];
-      if (stream !== undefined) callback(stream, Number(key), this);
-    }
+    for (const [id, stream] of this.entries()) callback(stream, id, this);
   }
 
   *entries(): IterableIterator<[number, object]> {
@@ -154,7 +151,7 @@ class WaitingStreams {
 
   /** Over the items as they were when it began, skipping those a callback deletes first, as a Set's does. */
   forEach(callback: (item: object, again: object, set: this) => void): void {
-    for (const item of [...this.items]) if (this.items.includes(item)) callback(item, item, this);
+    for (const item of this.values()) callback(item, item, this);
   }
 
   *values(): IterableIterator<object> {
