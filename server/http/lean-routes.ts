@@ -16,6 +16,7 @@ import { createLightHeaders, lightHeadersOf } from "./light-headers.js";
 import { wrapStream } from "../lib/push-stream.js";
 import { envelope } from "../lib/envelope.js";
 import { createMessageEncoder, type MessageEncoder } from "../lib/message-encoder.js";
+import { createJsonCodec, type JsonCodec } from "../lib/json-codec.js";
 
 export type AnyRequest = UnaryRequest | StreamRequest;
 export type AnyResponse = UnaryResponse | StreamResponse;
@@ -30,7 +31,9 @@ export interface LeanRoute {
   serialization: MethodSerializationLookup<DescMessage, DescMessage>;
   /** The response type's binary encoder (server/lib/message-encoder.ts): the same bytes as connect's serializer, made faster. */
   encoder: MessageEncoder;
-  /** A response message's bytes: binary by the encoder, JSON by connect's serializer. */
+  /** The request and response types' JSON (server/lib/json-codec.ts): connect's own for all but the simple case. */
+  json: { input: JsonCodec; output: JsonCodec };
+  /** A response message's bytes: binary by the encoder, JSON by the JSON codec. */
   encode(message: unknown, binary: boolean): Uint8Array;
   /** The method's implementation with the interceptors around it. */
   call: (request: AnyRequest) => Promise<AnyResponse>;
@@ -122,8 +125,11 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
     const serialization = createMethodSerializationLookup(method, undefined, jsonOptions, { readMaxBytes, writeMaxBytes: 0xffffffff });
     // What it cannot encode goes to connect's serializer: the same error as connect-node's ("serialize binary: ...").
     const encoder = createMessageEncoder(method.output, (message) => serialization.getO(true).serialize(message as never));
-    const json = serialization.getO(false);
-    const encode = (message: unknown, binary: boolean) => (binary ? encoder.bytes(message as object) : json.serialize(message as never));
+    const json = {
+      input: createJsonCodec({ schema: method.input, connect: serialization.getI(false) as JsonCodec, readMaxBytes }),
+      output: createJsonCodec({ schema: method.output, connect: serialization.getO(false) as JsonCodec }),
+    };
+    const encode = (message: unknown, binary: boolean) => (binary ? encoder.bytes(message as object) : json.output.serialize(message));
     const last = [
       { message: undefined as unknown, frame: Buffer.alloc(0) },
       { message: undefined as unknown, frame: Buffer.alloc(0) },
@@ -131,12 +137,12 @@ export function collectLeanRoutes(register: (router: ConnectRouter) => void, int
     const frameOf = (message: unknown, binary: boolean) => {
       const kept = last[binary ? 0 : 1] as { message: unknown; frame: Buffer };
       if (kept.message !== message) {
-        kept.frame = binary ? encoder.frame(message as object) : envelope(json.serialize(message as never));
+        kept.frame = binary ? encoder.frame(message as object) : envelope(json.output.serialize(message));
         kept.message = message;
       }
       return kept.frame;
     };
-    routes.set(`/${service.typeName}/${method.name}`, { service, method, call, readMaxBytes, serialization, encoder, encode, frameOf });
+    routes.set(`/${service.typeName}/${method.name}`, { service, method, call, readMaxBytes, serialization, encoder, json, encode, frameOf });
   };
   const recorder = {
     service(service: DescService, impl: Record<string, unknown>, opts?: { readMaxBytes?: number }) {
@@ -258,7 +264,7 @@ async function onlyMessage(messages: AsyncIterable<unknown>): Promise<unknown> {
  */
 export function parseRequest(route: LeanRoute, binary: boolean, bytes: Uint8Array): unknown {
   try {
-    return route.serialization.getI(binary).parse(bytes);
+    return binary ? route.serialization.getI(true).parse(bytes) : route.json.input.parse(bytes);
   } catch (cause) {
     const error = ConnectError.from(cause, Code.InvalidArgument);
     throw error.code === Code.Internal ? new ConnectError(error.rawMessage, Code.InvalidArgument, undefined, undefined, cause) : error;

@@ -157,6 +157,9 @@ const LIST_FEATURES = "/routeguide.RouteGuide/ListFeatures";
 const isEnveloped = (form: Form) => form.contentType.includes("grpc-web") || form.contentType.includes("connect+");
 const isJson = (form: Form) => form.contentType.includes("json");
 
+/** A Point's JSON with one key twice: connect refuses it (server/lib/json-codec.ts must not take it). */
+const TWICE = Buffer.from('{"latitude":1,"l\\u0061titude":2}');
+
 const CASES: Case[] = [
   { name: "a feature", path: GET_FEATURE, kind: "unary", bytes: pointBytes(BERKSHIRE), value: BERKSHIRE },
   { name: "a point off the globe (rule violation, details)", path: GET_FEATURE, kind: "unary", bytes: pointBytes(OFF_THE_GLOBE), value: OFF_THE_GLOBE },
@@ -174,6 +177,7 @@ const CASES: Case[] = [
   { name: "an oversized message", path: GET_FEATURE, kind: "unary", bytes: new Uint8Array(2048).fill(0x20), value: { pad: "x".repeat(2048) }, raw: (form) => (isJson(form) ? Buffer.from(`{"latitude": 1${" ".repeat(2048)}}`) : undefined) },
   { name: "two messages for a unary method", path: GET_FEATURE, kind: "unary", bytes: pointBytes(BERKSHIRE), value: BERKSHIRE, raw: (form) => (isEnveloped(form) ? Buffer.concat([form.body(pointBytes(BERKSHIRE), BERKSHIRE), form.body(pointBytes(BERKSHIRE), BERKSHIRE)]) : undefined) },
   { name: "a cut-off envelope", path: GET_FEATURE, kind: "unary", bytes: pointBytes(BERKSHIRE), value: BERKSHIRE, raw: (form) => (isEnveloped(form) ? form.body(pointBytes(BERKSHIRE), BERKSHIRE).subarray(0, 7) : undefined) },
+  { name: "JSON with a key twice, once escaped", path: GET_FEATURE, kind: "unary", bytes: pointBytes(BERKSHIRE), value: BERKSHIRE, raw: (form) => (isJson(form) ? (isEnveloped(form) ? framed(TWICE) : TWICE) : undefined) },
   { name: "an empty body", path: GET_FEATURE, kind: "unary", bytes: new Uint8Array(), value: {}, raw: () => Buffer.alloc(0) },
   { name: "a compressed envelope nobody announced", path: GET_FEATURE, kind: "unary", bytes: pointBytes(BERKSHIRE), value: BERKSHIRE, raw: (form) => (isEnveloped(form) ? framed(pointBytes(BERKSHIRE), 1) : undefined) },
   { name: "a malformed deadline", path: GET_FEATURE, kind: "unary", bytes: pointBytes(BERKSHIRE), value: BERKSHIRE, headers: { "grpc-timeout": "soon", "connect-timeout-ms": "soon" } },
