@@ -4,15 +4,15 @@ import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { describe, expect, it } from "vitest";
 import { PointSchema, RectangleSchema, RouteGuide } from "../../gen/routeguide/route_guide_pb.js";
 import { allMessages, FILES, randomInit, randomSource } from "../test-support/random-messages.js";
+import { utf8Encoder } from "../http/lean-routes.js";
 import { createJsonCodec, type JsonCodec } from "./json-codec.js";
 
 const READ_MAX_BYTES = 64 * 1024;
-const utf8 = { encode: (text = "") => Buffer.from(text, "utf8") };
 
 /** connect's JSON serialization for `schema`, as the lean routes make it (lean-routes.ts), and the codec over it, counting what it leaves to connect. */
 function codecs(schema: DescMessage) {
   const method = { ...RouteGuide.method.getFeature, input: schema, output: schema };
-  const lookup = createMethodSerializationLookup(method as never, undefined, { textEncoder: utf8 } as never, { readMaxBytes: READ_MAX_BYTES, writeMaxBytes: 0xffffffff });
+  const lookup = createMethodSerializationLookup(method as never, undefined, { textEncoder: utf8Encoder } as never, { readMaxBytes: READ_MAX_BYTES, writeMaxBytes: 0xffffffff });
   const connect = lookup.getI(false) as JsonCodec;
   const left = { parse: 0, serialize: 0 };
   const counted: JsonCodec = {
